@@ -1,0 +1,22 @@
+"""Django admin for the core app: users and their roles. Branded, staff only."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from healthcheck.core.models import User
+
+admin.site.site_header = _("Client health check · administration")
+admin.site.site_title = _("Client health check")
+admin.site.index_title = _("Users, roles and reference data")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Bank"), {"fields": ("branch", "supervisor", "language")}),
+    )
+    list_display = ("username", "first_name", "last_name", "branch", "is_active", "is_staff")
+    list_filter = ("is_active", "is_staff", "groups")
+    actions = None  # no bulk delete: user changes go one at a time

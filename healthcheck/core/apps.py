@@ -1,0 +1,18 @@
+"""App config for the core app: users, roles, request context, outbox."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "healthcheck.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from healthcheck.core import roles
+
+        # The one signal we use: permissions exist only after migrate, so the role matrix is
+        # applied from post_migrate (STYLE.md §7).
+        post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="core.sync_roles")

@@ -1,0 +1,165 @@
+"""Request-level middleware: context, input guards, language, second factor, cache headers."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+import structlog
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csp import ContentSecurityPolicyMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+from healthcheck.core import context
+from healthcheck.core.security import client_ip
+
+Handler = Callable[[HttpRequest], HttpResponse]
+_ALLOWED_METHODS = frozenset({"GET", "HEAD", "POST"})
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestContextMiddleware:
+    """Give every request an id and resolve its client IP once, for logs and audit."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        # Only a trusted proxy may name the request id; otherwise we mint one.
+        trusted = settings.TRUSTED_PROXY_COUNT > 0 and _REQUEST_ID.match(incoming)
+        request_id = incoming if trusted else uuid.uuid4().hex
+        ctx = context.RequestContext(
+            request_id=request_id,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        )
+        token = context.set_current(ctx)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        try:
+            response = self.get_response(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+            context.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class RequestGuardMiddleware:
+    """Refuse what no view should see: unused methods (405), NUL bytes (400), oversize bodies.
+
+    Runs before any view so that a malformed request is answered 4xx instead of surfacing as a
+    database error (PostgreSQL refuses NUL in text) and a 500.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in _ALLOWED_METHODS:
+            response = HttpResponse(status=405)
+            response["Allow"] = ", ".join(sorted(_ALLOWED_METHODS))
+            return response
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit():
+            return HttpResponseBadRequest("Malformed Content-Length")
+        if int(length) > settings.MAX_REQUEST_BYTES:
+            return HttpResponse("Request too large", status=413, content_type="text/plain")
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return HttpResponseBadRequest("Malformed request")
+        if _has_nul(request.GET) or (request.method == "POST" and _post_has_nul(request)):
+            return HttpResponseBadRequest("Malformed request")
+        return self.get_response(request)
+
+
+def _static_prefix() -> str:
+    return "/" + settings.STATIC_URL.lstrip("/")
+
+
+def _has_nul(data) -> bool:  # type: ignore[no-untyped-def]
+    for key, values in data.lists():
+        if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+            return True
+    return False
+
+
+def _post_has_nul(request: HttpRequest) -> bool:
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return False
+    return _has_nul(request.POST)
+
+
+class LanguageMiddleware:
+    """Pick the UI language: the user's saved choice, else the cookie, else Simplified Chinese.
+
+    The browser's Accept-Language is deliberately ignored: bank staff get the bank's language
+    unless they choose otherwise, and a choice sticks to the user across browsers.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        supported = {code for code, _ in settings.LANGUAGES}
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user and user.is_authenticated else ""
+        if language not in supported:
+            language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class SecondFactorMiddleware:
+    """Where OTP_REQUIRED, a logged-in user must pass TOTP before anything but the OTP pages."""
+
+    _open_names = ("otp-verify", "logout", "healthz", "set-language")
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            settings.OTP_REQUIRED
+            and user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(_static_prefix())
+            and request.path not in {reverse(name) for name in self._open_names}
+        ):
+            return redirect("otp-verify")
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Client data must never sit in a browser or proxy cache: no-store on every dynamic page."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(_static_prefix()):
+            response["Cache-Control"] = "no-store"
+            response.headers.setdefault("Pragma", "no-cache")
+        return response
+
+
+class NonceCSPMiddleware(ContentSecurityPolicyMiddleware):
+    """Django's CSP middleware, with the nonce always minted so every response's policy names
+    one (Django leaves it out when no template asked for it)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        str(request._csp_nonce)  # type: ignore[attr-defined]

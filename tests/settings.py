@@ -1,0 +1,21 @@
+"""Test settings: the embedded profile with a fast hasher and in-memory mail.
+
+``DATABASE_URL`` (set by CI) selects PostgreSQL; without it the suite runs on SQLite. The suite
+runs tasks eagerly; tests that need the real broker and a worker start them explicitly.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault(
+    "HEALTHCHECK_VAR_DIR", os.path.join(tempfile.gettempdir(), "healthcheck-test-var")
+)
+# The real broker URL is kept for the worker tests; the rest of the suite runs tasks eagerly.
+TEST_BROKER_URL = os.environ.pop("CELERY_BROKER_URL", "")
+
+from healthcheck.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+CELERY_TASK_ALWAYS_EAGER = True
