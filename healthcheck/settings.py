@@ -336,7 +336,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis re-delivers an unacknowledged message after the visibility timeout; it must exceed the
 # longest task (time limit 300 s) or a slow task would run twice in parallel.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A publish to a down broker fails at once ("max_retries": 0 applies to publishing only; the
+# worker's consumer keeps its own reconnect loop): the outbox row stays for the relay, and a
+# request never hangs on the broker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 # The outbox relay publishes; a down broker must fail fast so the row stays for the next run.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 3

@@ -1,12 +1,45 @@
-"""Shared fixtures: personas (one per role, plus carl outside the portfolio)."""
+"""Shared fixtures: personas (one per role, plus carl outside the portfolio), and the harness
+for real services: Chromium through Playwright, a private Redis, and a real Celery worker.
+
+Service-dependent fixtures go through ``requires_service``: locally a missing service skips the
+test, under CI (``CI=true``) it fails it.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from healthcheck.core.models import User
 from healthcheck.core.roles import Role, sync_roles
+from tests.harness.redis import RedisServer
+from tests.harness.services import (
+    CHROMIUM,
+    chromium_available,
+    redis_server_available,
+    requires_service,
+    tcp_open,
+)
+from tests.harness.worker import Worker, real_broker
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = BASE_DIR / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _persona(username: str, role: str, **extra: object) -> User:
@@ -50,3 +83,120 @@ def cora(db) -> User:
 def ada(db) -> User:
     """Administrator (staff, not superuser)."""
     return _persona("ada", Role.ADMINISTRATOR, is_staff=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser: pytest-playwright's fixtures (page, context, browser) on Debian's Chromium.
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch /usr/bin/chromium (never a downloaded browser) with the CI flags."""
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
+    # beside one unless told that it is safe. Set in the test process only, never for servers.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    requires_service("Chromium", chromium_available(), CHROMIUM)
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": CHROMIUM_FLAGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """An English-speaking browser: the app must still default to Simplified Chinese."""
+    return {**browser_context_args, "locale": "en-US", "viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    """test-artifacts/screenshots/ (gitignored; CI keeps what is written there)."""
+    path = ARTIFACTS_DIR / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Broker and worker
+
+
+@pytest.fixture(scope="session")
+def worker_broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis that only this test session uses.
+
+    A private redis-server keeps worker tests from consuming (or being consumed by) another
+    suite's messages on the shared Redis; without the binary, the CI Redis is used.
+    """
+    if redis_server_available():
+        server = RedisServer(tmp_path_factory.mktemp("redis"))
+        server.start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+        return
+    url = settings.TEST_BROKER_URL
+    requires_service("Redis", bool(url) and tcp_open(url), "no redis-server and no CELERY_BROKER_URL")
+    yield url
+
+
+def _worker_database_name() -> str:
+    name = str(connection.settings_dict["NAME"])
+    in_memory = name == ":memory:" or "mode=memory" in name
+    requires_service("a test database a worker process can open", not in_memory, name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def session_worker(
+    django_db_setup: None, worker_broker_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Worker]:
+    """One real Celery worker (prefork, one child) for the session."""
+    worker = Worker(worker_broker_url, _worker_database_name(), tmp_path_factory.mktemp("worker"))
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture
+def worker(session_worker: Worker, transactional_db: None) -> Iterator[Worker]:
+    """A real worker on a real broker; this process publishes there for the test's duration.
+
+    Uses ``transactional_db`` so that rows the test writes are committed and the worker sees them.
+    """
+    with real_broker(session_worker.broker_url):
+        yield session_worker
+
+
+@pytest.fixture
+def stoppable_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private redis-server that the test may stop and start (never the shared one)."""
+    requires_service("redis-server", redis_server_available())
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def start_worker(
+    transactional_db: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """Factory: start a real worker on a given broker URL; all are stopped after the test."""
+    started: list[Worker] = []
+
+    def start(broker_url: str) -> Worker:
+        worker = Worker(broker_url, _worker_database_name(), tmp_path_factory.mktemp("worker"))
+        started.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -19,3 +19,12 @@ from healthcheck.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CELERY_TASK_ALWAYS_EAGER = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: worker tests run a Celery worker process that must open the same
+    # test database. One file per test process, so parallel local runs do not collide.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(
+            os.environ["HEALTHCHECK_VAR_DIR"], f"test-db-{os.getpid()}.sqlite3"
+        )
+    }

@@ -1,0 +1,1 @@
+"""Test harness: real services (Redis, a Celery worker, Chromium) started by fixtures."""

@@ -1,0 +1,15 @@
+"""Settings of the Celery worker that worker tests start: the suite's, with the real broker.
+
+The test process passes the broker URL and the name of pytest-django's test database; the worker
+connects to exactly that database, so it sees the rows the test committed.
+"""
+
+import os
+
+from tests.settings import *  # noqa: F403
+from tests.settings import DATABASES
+
+CELERY_BROKER_URL = os.environ["HC_WORKER_BROKER_URL"]
+CELERY_TASK_ALWAYS_EAGER = False
+DATABASES["default"]["NAME"] = os.environ["HC_WORKER_DATABASE_NAME"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0
