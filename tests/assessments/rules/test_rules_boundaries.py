@@ -60,7 +60,8 @@ def test_bmi_is_rounded_to_one_decimal_then_banded(pack, value, expected):
         ("cn", "male", "33.5", "[in_i]", "pre_central_obesity"),  # 85.09 cm -> 85.1
         ("who", "male", "93.9", "cm", "normal"), ("who", "male", "94", "cm", "increased"),
         ("who", "female", "88", "cm", "substantially_increased"),
-        ("us-acc-aha", "male", "101.9", "cm", "normal"), ("us-acc-aha", "male", "102", "cm", "high"),
+        ("us-acc-aha", "male", "101.9", "cm", "normal"),
+        ("us-acc-aha", "male", "102", "cm", "high"),
         ("us-acc-aha", "female", "88", "cm", "high"),
     ],
 )  # fmt: skip

@@ -112,8 +112,11 @@ def test_b26_blood_pressure_is_the_rounded_mean_of_the_latest_days_readings():
         (datetime(2025, 6, 1, 9), 139, 89),
         (datetime(2025, 6, 1, 9, 3), 140, 90),  # mean 139.5/89.5 -> 140/90 half-up
     ]
-    obs = [Observation(k, D(v), "mm[Hg]", t) for t, s, d in readings for k, v in (("sbp", s),
-                                                                                 ("dbp", d))]  # fmt: skip
+    obs = [
+        Observation(kind, D(value), "mm[Hg]", when)
+        for when, sbp, dbp in readings
+        for kind, value in (("sbp", sbp), ("dbp", dbp))
+    ]
     result = evaluate(CaseInputs(sex="male", age=50, observations=obs), pack="cn")
     bp = result.measure("blood_pressure")
     assert (bp.display, bp.band) == ("140/90", "grade_1")
@@ -127,14 +130,13 @@ def phq(answers: dict) -> CaseInputs:
 
 
 def items_totalling(total: int, count: int, last_item_zero: bool = True) -> dict[int, int]:
+    """Answers summing to ``total``; the last item (PHQ-9 item 9) stays 0 when it can."""
     answers, left = {}, total
-    order = list(range(1, count)) + [count] if last_item_zero else list(range(1, count + 1))
-    for item in order:
-        answers[item] = min(3, left) if (item != count or not last_item_zero) else 0
+    for item in range(1, count + 1):
+        keep_zero = last_item_zero and item == count and left == 0
+        answers[item] = 0 if keep_zero else min(3, left)
         left -= answers[item]
-    if left:  # only for totals above 3 x (count - 1)
-        answers[count] = left
-    return dict(sorted(answers.items()))
+    return answers
 
 
 def test_b27_five_of_nine_items_gives_no_total_and_no_severity():
