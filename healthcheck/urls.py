@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from healthcheck.core import views as core_views
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("language/", core_views.set_language, name="set-language"),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("clients/", include("clients.urls")),
 ]

@@ -19,6 +19,8 @@ from healthcheck.settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CELERY_TASK_ALWAYS_EAGER = True
+# Test-only models covering every encrypted field type (tests/encryption).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.encryption.testapp"]  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: worker tests run a Celery worker process that must open the same

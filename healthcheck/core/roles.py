@@ -23,7 +23,11 @@ class Role(TextChoices):
 
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    Role.CLIENT_MANAGER: ("core.view_manager_dashboard",),
+    Role.CLIENT_MANAGER: (
+        "core.view_manager_dashboard",
+        "clients.view_client",
+        "clients.view_document",
+    ),
     Role.MEDICAL_ADVISOR: ("core.view_advisor_dashboard",),
     Role.RISK_APPROVER: ("core.view_approver_dashboard",),
     Role.COMPLIANCE_OFFICER: (
