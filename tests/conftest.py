@@ -138,7 +138,7 @@ def worker_broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
             server.stop()
         return
     url = settings.TEST_BROKER_URL
-    requires_service("Redis", bool(url) and tcp_open(url), "no redis-server and no CELERY_BROKER_URL")
+    requires_service("Redis", bool(url) and tcp_open(url), "no redis-server, no broker URL")
     yield url
 
 
@@ -185,9 +185,7 @@ def stoppable_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis
 
 
 @pytest.fixture
-def start_worker(
-    transactional_db: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Any]:
+def start_worker(transactional_db: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Factory: start a real worker on a given broker URL; all are stopped after the test."""
     started: list[Worker] = []
 

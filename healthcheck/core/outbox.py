@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, NotSupportedError, connections, transaction
 from django.utils import timezone
 
 from healthcheck.celery import app
@@ -71,11 +71,16 @@ def enqueue(
     return message
 
 
-def publish(message_id: Any) -> bool:
-    """Hand one pending message to the broker (or run it, in eager mode). True when published."""
-    with transaction.atomic():
+def publish(message_id: Any, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Hand one pending message to the broker (or run it, in eager mode). True when published.
+
+    Safe to call concurrently: the row is locked (others skip it) and only an unpublished row
+    is sent, so two relays at once publish each message once (case B16).
+    """
+    with transaction.atomic(using=using):
         message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
+            OutboxMessage.objects.using(using)
+            .select_for_update(skip_locked=True)
             .filter(pk=message_id, published_at__isnull=True)
             .first()
         )
@@ -85,7 +90,7 @@ def publish(message_id: Any) -> bool:
             # Embedded profile: no broker. Mark first so a failing body is not re-run forever.
             message.published_at = timezone.now()
             message.save(update_fields=["published_at"])
-            transaction.on_commit(lambda: _run_eagerly(message), robust=True)
+            transaction.on_commit(lambda: _run_eagerly(message), using=using, robust=True)
             return True
         try:
             app.send_task(
@@ -107,6 +112,47 @@ def publish(message_id: Any) -> bool:
         message.published_at = timezone.now()
         message.save(update_fields=["attempts", "published_at"])
         return True
+
+
+# Alias under which enqueue_detached registers its private connection while it is in use.
+_DETACHED_ALIAS = "outbox_detached"
+
+
+def enqueue_detached(
+    task_name: str, *args: Any, dedupe_key: str | None = None, **kwargs: Any
+) -> OutboxMessage | None:
+    """Record and publish a task that must be sent even if the caller's transaction rolls back.
+
+    For notifications that must go out on a refused or failed action ("your submission was
+    rejected", case B12): the row is written and committed on a connection of its own, so the
+    rollback of the surrounding transaction cannot discard it. Outside a transaction this is
+    ``enqueue``. Raises NotSupportedError on SQLite with a broker inside a transaction (SQLite
+    has one writer; the embedded profile runs tasks eagerly, where the task runs at once and
+    None is returned). Tests of it need ``transactional_db``: the row outlives the test's
+    transaction.
+    """
+    _check_payload(args, kwargs)
+    if not transaction.get_connection().in_atomic_block:
+        return enqueue(task_name, *args, dedupe_key=dedupe_key, **kwargs)
+    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+        if not app.conf.task_always_eager:
+            raise NotSupportedError("enqueue_detached inside a transaction needs PostgreSQL")
+        app.tasks[task_name].apply(args=args, kwargs=kwargs, throw=True)
+        return None
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    connections[_DETACHED_ALIAS] = side
+    try:
+        rows = OutboxMessage.objects.using(_DETACHED_ALIAS)
+        fields = {"task_name": task_name, "args": list(args), "kwargs": kwargs}
+        if dedupe_key:
+            message, _created = rows.get_or_create(dedupe_key=dedupe_key, defaults=fields)
+        else:
+            message = rows.create(**fields)
+        publish(message.pk, using=_DETACHED_ALIAS)
+    finally:
+        del connections[_DETACHED_ALIAS]
+        side.close()
+    return message
 
 
 def _run_eagerly(message: OutboxMessage) -> None:

@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import kombu.pools
+
 from healthcheck.celery import app
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -45,9 +47,21 @@ class Worker:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [
-                    str(CELERY), "-A", "healthcheck", "worker",
-                    "-P", "prefork", "-c", "1", "-n", self.name, "-l", "INFO",
-                    "--without-heartbeat", "--without-gossip", "--without-mingle",
+                    str(CELERY),
+                    "-A",
+                    "healthcheck",
+                    "worker",
+                    "-P",
+                    "prefork",
+                    "-c",
+                    "1",
+                    "-n",
+                    self.name,
+                    "-l",
+                    "INFO",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
                 ],
                 cwd=BASE_DIR,
                 env=env,
@@ -100,8 +114,8 @@ def real_broker(url: str) -> Iterator[None]:
 
 def _drop_pools() -> None:
     # The app caches its connection pool and its producer pool (bound to the old broker's
-    # connection); both must go, or the next publish still reaches the previous broker.
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # connection), and kombu keeps both in global groups keyed by URL: all must go, or the next
+    # publish reaches the previous broker or a closed pool.
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
