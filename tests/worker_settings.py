@@ -1,7 +1,8 @@
 """Settings of the Celery worker that worker tests start: the suite's, with the real broker.
 
 The test process passes the broker URL and the name of pytest-django's test database; the worker
-connects to exactly that database, so it sees the rows the test committed.
+connects to exactly that database (under every alias that points at the default one), so it
+sees the rows the test committed.
 """
 
 import os
@@ -11,5 +12,8 @@ from tests.settings import DATABASES
 
 CELERY_BROKER_URL = os.environ["HC_WORKER_BROKER_URL"]
 CELERY_TASK_ALWAYS_EAGER = False
-DATABASES["default"]["NAME"] = os.environ["HC_WORKER_DATABASE_NAME"]
-DATABASES["default"]["CONN_MAX_AGE"] = 0
+_DEFAULT_NAME = DATABASES["default"]["NAME"]
+for _alias in DATABASES.values():
+    if _alias["NAME"] == _DEFAULT_NAME:
+        _alias["NAME"] = os.environ["HC_WORKER_DATABASE_NAME"]
+        _alias["CONN_MAX_AGE"] = 0

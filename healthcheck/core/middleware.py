@@ -13,6 +13,7 @@ from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django_otp import user_has_device
 
 from healthcheck.core import context
 from healthcheck.core.security import client_ip
@@ -121,7 +122,9 @@ class LanguageMiddleware:
 
 
 class SecondFactorMiddleware:
-    """Where OTP_REQUIRED, a logged-in user must pass TOTP before anything but the OTP pages."""
+    """A logged-in user must pass the second factor before anything but the OTP pages: every
+    user where OTP_REQUIRED (production), and everywhere a user who has a device (a password
+    alone must not open an account that has a second factor)."""
 
     _open_names = ("otp-verify", "logout", "healthz", "set-language")
 
@@ -131,12 +134,12 @@ class SecondFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
-            settings.OTP_REQUIRED
-            and user is not None
+            user is not None
             and user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(_static_prefix())
             and request.path not in {reverse(name) for name in self._open_names}
+            and (settings.OTP_REQUIRED or user_has_device(user))
         ):
             return redirect("otp-verify")
         return self.get_response(request)

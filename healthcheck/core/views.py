@@ -11,12 +11,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp import user_has_device
 
 from healthcheck.core.forms import VerifyTokenForm
 from healthcheck.core.roles import HOME_URL_NAMES, roles_of
@@ -40,19 +40,20 @@ class LoginView(auth_views.LoginView):
                 httponly=True,
                 samesite="Lax",
             )
-        if _has_totp(user) or settings.OTP_REQUIRED:
-            return redirect(f"{reverse('otp-verify')}?next={self.get_success_url()}")
+        if user_has_device(user) or settings.OTP_REQUIRED:
+            query = urlencode({"next": self.get_success_url()})
+            return redirect(f"{reverse('otp-verify')}?{query}")
         return response
-
-
-def _has_totp(user) -> bool:  # type: ignore[no-untyped-def]
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 @never_cache
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    """Second step of login: check a TOTP code (replays refused by django-otp's last_t)."""
-    if not _has_totp(request.user):
+    """Second step of login: check a TOTP or backup code on the device the user chose.
+
+    A TOTP code is refused when its time step is not after the last accepted one (django-otp's
+    ``last_t``), so a code cannot be replayed (case B24); a backup code works once.
+    """
+    if not user_has_device(request.user):
         messages.error(
             request, _("A second factor is required. Ask an administrator to enrol one.")
         )
