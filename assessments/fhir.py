@@ -278,8 +278,9 @@ class _Reader:
             code = next((c for c in codes if c in ("8480-6", "8462-4")), None)
             if code:
                 found = True
-                self.measurement(component, KIND_BY_LOINC[code], code, when,
-                                 f"{where} component[{i}] {code}")  # fmt: skip
+                self.measurement(
+                    component, KIND_BY_LOINC[code], code, when, f"{where} component[{i}] {code}"
+                )
         if not found:
             self.problems.append(f"{where}: blood-pressure panel without 8480-6/8462-4 components")
 
@@ -408,8 +409,10 @@ class _Reader:
         facts = dict(self.facts)
         if any(c.replace(".", "")[:3] in _DIABETES for c in self.conditions):
             if facts.get("diabetes") is False:
-                self.problems.append("Patient diabetes extension says false but a Condition "
-                                     "E10-E14 (diabetes mellitus) is recorded")  # fmt: skip
+                self.problems.append(
+                    "Patient diabetes extension says false but a Condition "
+                    "E10-E14 (diabetes mellitus) is recorded"
+                )
             facts["diabetes"] = True
         if self.smoking:
             facts["smoker"] = max(self.smoking, key=lambda s: str(s[0]))[1]
@@ -418,8 +421,12 @@ class _Reader:
         }
         if self.problems:
             raise BundleError(self.problems)
-        return CaseInputs(observations=tuple(self.observations), questionnaires=questionnaires,
-                          conditions=tuple(dict.fromkeys(self.conditions)), **facts)  # fmt: skip
+        return CaseInputs(
+            observations=tuple(self.observations),
+            questionnaires=questionnaires,
+            conditions=tuple(dict.fromkeys(self.conditions)),
+            **facts,
+        )
 
 
 _CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
