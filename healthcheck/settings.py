@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -87,7 +88,8 @@ if _missing is not None:
 # Applications
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with an admin site that audits every ModelAdmin (core/audit/admin.py)
+    "healthcheck.core.apps.AuditedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -168,6 +170,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A second connection to the same database, used only by audit.record_denied: a refused
+    # action's event commits there even when the caller's transaction rolls back.
+    DATABASES["audit"] = {
+        **DATABASES["default"],
+        "CONN_MAX_AGE": 0,
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------------------------------------
@@ -300,6 +310,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # E-mail (Django 6.1 MAILERS)
 
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "healthcheck@localhost")
+# Absolute address of the app, for links in e-mails (e.g. the audit chain alert).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if PRODUCTION:
     MAILERS = {
@@ -346,6 +358,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULE = {
     # Deliver outbox rows whose publish after commit failed (broker down).
     "outbox-relay": {"task": "core.outbox_relay_task", "schedule": 15.0},
+    # Seal the audit events committed since the last run (tamper evidence, sealing.py).
+    "audit-seal": {"task": "core.audit_seal_task", "schedule": 60.0},
+    # Recompute every seal at night; failures e-mail the compliance officers.
+    "audit-verify": {"task": "core.audit_verify_task", "schedule": crontab(hour=2, minute=30)},
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -24,5 +24,6 @@ urlpatterns = [
     path("language/", core_views.set_language, name="set-language"),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("compliance/", include("healthcheck.core.compliance")),
     path("clients/", include("clients.urls")),
 ]

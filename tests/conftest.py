@@ -29,6 +29,9 @@ from tests.harness.services import (
 )
 from tests.harness.worker import Worker, real_broker
 
+# Lets the test flush empty the append-only audit tables on SQLite (see the module).
+from tests.audit.plugin import pytest_runtest_teardown  # noqa: E402, F401
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = BASE_DIR / "test-artifacts"
 CHROMIUM_FLAGS = [

@@ -1,6 +1,7 @@
 """App config for the core app: users, roles, request context, outbox."""
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -16,3 +17,18 @@ class CoreConfig(AppConfig):
         # The one signal we use: permissions exist only after migrate, so the role matrix is
         # applied from post_migrate (STYLE.md §7).
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="core.sync_roles")
+
+        from healthcheck.core.audit import receivers
+
+        # Logins, logouts and failures exist only as auth/axes/otp signals (audit/receivers.py).
+        receivers.connect()
+
+
+class AuditedAdminConfig(admin_apps.AdminConfig):
+    """``django.contrib.admin`` whose ``admin.site`` audits every ModelAdmin (audit/admin.py).
+
+    Lives here, not in the audit package, because INSTALLED_APPS imports it before models load.
+    """
+
+    default = False  # CoreConfig stays this module's default app config
+    default_site = "healthcheck.core.audit.admin.AuditedAdminSite"

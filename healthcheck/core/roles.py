@@ -32,6 +32,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.RISK_APPROVER: ("core.view_approver_dashboard",),
     Role.COMPLIANCE_OFFICER: (
         "core.view_compliance_dashboard",
+        "core.view_auditevent",
+        "core.export_auditevent",
+        "core.view_auditseal",
+        "core.request_auditseal",
         "axes.view_accessattempt",
         "axes.view_accessfailurelog",
     ),

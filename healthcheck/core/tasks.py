@@ -39,3 +39,23 @@ def worker_probe_task(self, probe_id: str) -> None:  # type: ignore[no-untyped-d
             WorkerProbe.objects.filter(pk=probe_id).update(
                 effect_count=F("effect_count") + 1, completed_at=timezone.now()
             )
+
+
+@shared_task(name="core.audit_seal_task", ignore_result=True, time_limit=120, **TASK_OPTIONS)
+def audit_seal_task() -> int:
+    """Seal the audit events committed since the last seal (beat every minute, and on demand).
+
+    Idempotent: a second run finds nothing new to seal; concurrent runs serialise in the sealer.
+    """
+    from healthcheck.core import sealing
+
+    return sealing.seal_pending()
+
+
+@shared_task(name="core.audit_verify_task", ignore_result=True, time_limit=1800, **TASK_OPTIONS)
+def audit_verify_task() -> bool:
+    """Verify the whole audit chain (beat, nightly); a failure e-mails the compliance officers."""
+    from healthcheck.core.audit import SystemActor
+    from healthcheck.core.audit.verification import chain_verify
+
+    return chain_verify(actor=SystemActor.AUDIT_VERIFIER).ok

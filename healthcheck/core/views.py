@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
+from healthcheck.core import audit
 from healthcheck.core.forms import VerifyTokenForm
 from healthcheck.core.roles import HOME_URL_NAMES, roles_of
 
@@ -163,6 +164,15 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """403 page; the refusal is audited (and survives the view's rolled-back transaction)."""
+    match = getattr(request, "resolver_match", None)
+    audit.record_denied(
+        actor=getattr(request, "user", None) or audit.SystemActor.ANONYMOUS,
+        action=audit.AuditAction.ACCESS_DENIED,
+        view=match.view_name[:200] if match and match.view_name else "",
+        path=request.path[:200],
+        method=request.method or "",
+    )
     return render(request, "403.html", status=403)
 
 

@@ -1,0 +1,81 @@
+"""The catalogue of audit actions (``<noun>.<event>``) and of named system actors."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    """Every action the audit trail knows. Add a member here before recording a new action."""
+
+    # Authentication and access
+    USER_LOGGED_IN = "user.logged_in", _("Logged in")
+    USER_LOGGED_OUT = "user.logged_out", _("Logged out")
+    USER_LOGIN_FAILED = "user.login_failed", _("Login failed")
+    USER_LOCKED_OUT = "user.locked_out", _("Locked out")
+    USER_SECOND_FACTOR_FAILED = "user.second_factor_failed", _("Second factor failed")
+    ACCESS_DENIED = "access.denied", _("Access denied")
+    ACCESS_OUT_OF_SCOPE = "access.out_of_scope", _("Out-of-scope lookup")
+    # Django admin
+    ADMIN_ADDED = "admin.added", _("Added in admin")
+    ADMIN_CHANGED = "admin.changed", _("Changed in admin")
+    ADMIN_DELETED = "admin.deleted", _("Deleted in admin")
+    ADMIN_ACTION = "admin.action", _("Admin bulk action")
+    # Health data reads and exports
+    HEALTH_RECORD_VIEWED = "health_record.viewed", _("Health data viewed")
+    HEALTH_RECORD_EXPORTED = "health_record.exported", _("Health data exported")
+    REPORT_DOWNLOADED = "report.downloaded", _("Report file downloaded")
+    # The audit trail itself
+    AUDIT_EXPORTED = "audit.exported", _("Audit trail exported")
+    AUDIT_ACCESS_REPORT_VIEWED = "audit.access_report_viewed", _("Access report viewed")
+    AUDIT_VERIFIED = "audit.verified", _("Audit chain verified")
+    AUDIT_SEAL_REQUESTED = "audit.seal_requested", _("Audit seal requested")
+    # Domain writes (recorded by the owning services)
+    CLIENT_CREATED = "client.created", _("Client created")
+    CLIENT_CHANGED = "client.changed", _("Client changed")
+    CLIENT_DELETED = "client.deleted", _("Client deleted")
+    CONSENT_GRANTED = "consent.granted", _("Consent granted")
+    CONSENT_WITHDRAWN = "consent.withdrawn", _("Consent withdrawn")
+    DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded")
+    DECLARATION_SAVED = "declaration.saved", _("Health declaration saved")
+    ASSESSMENT_CREATED = "assessment.created", _("Assessment created")
+    ASSESSMENT_CHANGED = "assessment.changed", _("Assessment changed")
+    ASSESSMENT_RECHECKED = "assessment.rechecked", _("Assessment re-checked")
+    REFERRAL_CREATED = "referral.created", _("Referral created")
+    REFERRAL_SENT = "referral.sent", _("Referral sent")
+    DECISION_PROPOSED = "decision.proposed", _("Decision proposed")
+    DECISION_APPROVED = "decision.approved", _("Decision approved")
+    DECISION_REJECTED = "decision.rejected", _("Decision rejected")
+    EMERGENCY_OPENED = "emergency.opened", _("Emergency opened")
+    EMERGENCY_CLOSED = "emergency.closed", _("Emergency closed")
+    KEY_ROTATED = "key.rotated", _("Keys rotated")
+    CLIENT_SHREDDED = "client.shredded", _("Client data erased")
+
+
+# Actions that read health data: the per-client access report lists these.
+READ_ACTIONS: tuple[str, ...] = (
+    AuditAction.HEALTH_RECORD_VIEWED,
+    AuditAction.HEALTH_RECORD_EXPORTED,
+    AuditAction.REPORT_DOWNLOADED,
+)
+
+
+class SystemActor(models.TextChoices):
+    """Named actors for work that no user performs (beat jobs, commands, anonymous visitors).
+
+    A task started by a user passes that user's id and records the user, not one of these.
+    """
+
+    ANONYMOUS = "anonymous", _("Anonymous visitor")
+    AUDIT_SEALER = "system:audit-sealer", _("Audit sealer")
+    AUDIT_VERIFIER = "system:audit-verifier", _("Audit verifier")
+    RECHECK_SCHEDULER = "system:recheck-scheduler", _("Re-check scheduler")
+    REMINDER_SCHEDULER = "system:reminder-scheduler", _("Reminder scheduler")
+    OUTBOX_RELAY = "system:outbox-relay", _("Outbox relay")
+    KEY_ROTATION = "system:key-rotation", _("Key rotation")
+
+
+def command_actor(command: str) -> str:
+    """The actor of a management command: ``command:<name>`` (its operator goes in details)."""
+    return f"command:{command.replace('_', '-')}"
