@@ -112,11 +112,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "healthcheck.core.middleware.RequestContextMiddleware",
-    "healthcheck.core.middleware.RequestGuardMiddleware",
+    # Security headers and the CSP wrap everything below, so that every response carries
+    # them: the guard's 400/405/413 answers and WhiteNoise's static files included.
     "django.middleware.security.SecurityMiddleware",
+    "healthcheck.core.middleware.NonceCSPMiddleware",
+    "healthcheck.core.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "healthcheck.core.middleware.NonceCSPMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -26,7 +26,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: worker tests run a Celery worker process that must open the same
     # test database. One file per test process, so parallel local runs do not collide.
     DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": os.path.join(
-            os.environ["HEALTHCHECK_VAR_DIR"], f"test-db-{os.getpid()}.sqlite3"
-        )
+        "NAME": os.path.join(os.environ["HEALTHCHECK_VAR_DIR"], f"test-db-{os.getpid()}.sqlite3")
     }
+
+# Templates of test-only views (tests/urls.py).
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
