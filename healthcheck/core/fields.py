@@ -296,14 +296,13 @@ class EncryptedMixin(models.Field):
         try:
             return self._open(instance, sealed)
         except DecryptionError as exc:
+            # Names and the row's public id only: never the value or the ciphertext.
             logger.warning(
-                "encrypted_field.unreadable",
-                extra={
-                    "model": self.model._meta.label,
-                    "field": self.name,
-                    "row": str(instance.__dict__.get("public_id")),
-                    "reason": type(exc).__name__,
-                },
+                "encrypted_field.unreadable model=%s field=%s row=%s reason=%s",
+                self.model._meta.label,
+                self.name,
+                instance.__dict__.get("public_id"),
+                type(exc).__name__,
             )
             if isinstance(exc, ErasedError):
                 raise
