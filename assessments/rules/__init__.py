@@ -9,9 +9,10 @@ share one code path. The public API::
     result.recommendation, result.to_dict()
 """
 
-from assessments.rules.engine import Flag, MeasureResult, Result, TraceEntry, evaluate
+from assessments.rules.engine import evaluate
 from assessments.rules.inputs import CaseInputs, InputError, Observation, validate_inputs
 from assessments.rules.packs import DEFAULT_PACK, Pack, PackError, available_packs, load_pack
+from assessments.rules.result import Flag, MeasureResult, Result, TraceEntry
 
 __all__ = [
     "DEFAULT_PACK",

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from assessments.rules.engine import Result, evaluate
+from assessments.rules.engine import evaluate
 from assessments.rules.inputs import CaseInputs, InputError
 from assessments.rules.packs import Pack
+from assessments.rules.result import Result
 
 RULES_ONLY = "(rules only)"  # a change with no band change: flags, risk or debit rules moved
 

@@ -102,9 +102,9 @@ def test_who_2019_lab_model_matches_the_rules_vectors(
 
 
 WHO_CHART_CELLS = [
-    # Tropical Latin America chart cells (2016 params): (sex, age, dm, smk, TC, SBP, chart value)
-    # need the region's recalibration, which RULES.md does not give; the East Asia 2016 set must
-    # still rank them in the same order, which is what we can check without inventing numbers.
+    # §3.2 chart cross-check cells (sex, age, diabetes, smoker, TC, SBP). Their chart values need
+    # the Tropical Latin America recalibration, which RULES.md does not give; any region's set
+    # must still rank them in the same order, which we can check without inventing numbers.
     ("male", 42, False, False, "3.5", 110),
     ("male", 57, False, False, "5.5", 150),
     ("male", 62, False, True, "6.5", 170),
