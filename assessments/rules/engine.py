@@ -109,22 +109,16 @@ def _default_as_of(inputs: CaseInputs) -> date:
 
 
 def _tier_floor(pack: Pack, debits: int, case: _Case) -> str:
-    floor = "proceed"
-    for tier in pack.debit_tiers:
-        if debits >= tier.at_least:
-            floor = tier.outcome_floor
-            threshold, sources = f"debits >= {tier.at_least}", tier.sources
-    if floor != "proceed":
-        case.trace.append(
-            TraceEntry(
-                f"{pack.id}.debit_tier",
-                {"debits": str(debits)},
-                threshold,
-                pack.cite(sources),
-                floor,
-            )
-        )
-    return floor
+    """The outcome floor of the highest debit tier reached (RULES.md §4.1-4.2), traced."""
+    reached = [tier for tier in pack.debit_tiers if debits >= tier.at_least]
+    if not reached:
+        return "proceed"
+    tier = reached[-1]
+    case.trace.append(
+        TraceEntry(f"{pack.id}.debit_tier", {"debits": str(debits)},
+                   f"debits >= {tier.at_least}", pack.cite(tier.sources), tier.outcome_floor)
+    )  # fmt: skip
+    return tier.outcome_floor
 
 
 def _recommend(measures: Sequence[MeasureResult], flags: Sequence[Flag]) -> str:
