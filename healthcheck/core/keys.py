@@ -347,6 +347,12 @@ class DataKeyOwner(models.Model):
     class Meta:
         abstract = True
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The unwrapped key memo (see data_aead) never leaves the process, e.g. into a cache.
+        state = super().__getstate__()
+        state.pop("_data_aead", None)
+        return state
+
     @property
     def is_shredded(self) -> bool:
         return self.data_key_shredded_at is not None
@@ -365,6 +371,8 @@ def ensure_data_key(owner: DataKeyOwner, *, rewrap: bool = False) -> None:
     """
     if owner.data_key_shredded_at is not None:
         return  # erased for good: writing new values fails later, in data_aead
+    if owner.data_key_wrapped is not None and not rewrap:
+        return  # the common case, kept cheap: it runs for every encrypted value written
     ring = key_ring()
     if owner.data_key_wrapped is None:
         secret = AESGCM.generate_key(bit_length=256)
@@ -435,17 +443,24 @@ data_key_cache = DataKeyCache(
 def data_aead(owner: DataKeyOwner) -> AESGCM:
     """The owner's unwrapped data key as a ready cipher (cached).
 
-    Raises: ErasedError when shredded; DecryptionError when the wrapped key does not unwrap.
+    The instance remembers the cipher next to the exact wrapped value it came from, so the many
+    fields of one row skip the process cache; shredding or rewrapping replaces that value and
+    so invalidates the memo. Raises: ErasedError when shredded; DecryptionError when the wrapped
+    key does not unwrap.
     """
     wrapped = owner.data_key_wrapped
+    memo = owner.__dict__.get("_data_aead")
+    if memo is not None and memo[0] is wrapped and owner.data_key_shredded_at is None:
+        return memo[1]
     if owner.data_key_shredded_at is not None or wrapped is None:
         raise ErasedError(f"{owner._meta.label} {owner.public_id} was erased")  # type: ignore[attr-defined]
-    wrapped = bytes(wrapped)
-    aead = data_key_cache.get(wrapped)
+    key = bytes(wrapped)
+    aead = data_key_cache.get(key)
     if aead is None:
         aead = AESGCM(_unwrap(owner, key_ring()))
         data_key_cache.unwraps += 1
-        data_key_cache.put(wrapped, aead)
+        data_key_cache.put(key, aead)
+    owner.__dict__["_data_aead"] = (wrapped, aead)
     return aead
 
 
@@ -471,6 +486,7 @@ def shred_data_key(owner: DataKeyOwner) -> None:
     Only ``data_key_wrapped``/``data_key_id``/``data_key_shredded_at`` change. Idempotent.
     """
     data_key_cache.discard(owner.data_key_wrapped)
+    owner.__dict__.pop("_data_aead", None)
     owner.data_key_wrapped = None
     owner.data_key_id = ""
     if owner.data_key_shredded_at is None:

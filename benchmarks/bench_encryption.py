@@ -1,0 +1,197 @@
+"""Benchmark: the cost of encrypted fields, as ratios against baselines measured in the same run.
+
+Usage: ``python benchmarks/bench_encryption.py [--values 10000] [--repeat 5]``
+
+1. Encrypt + decrypt of N field values through the field machinery (``pre_save`` ->
+   ``get_db_prep_save`` -> ``from_db_value`` -> attribute access, i.e. everything the ORM does
+   except the SQL) versus raw AES-256-GCM (``cryptography``) on the same values, same key and
+   same associated data, with a fresh random nonce each time. Target ratio <= 2.0.
+2. The share of decryption (data-key unwrapping included, cold cache) in rendering a page of 50
+   clients: query, key unwrap and decrypt of four encrypted columns per row, and the template
+   with the site layout. Target <= 10 %.
+
+It runs on the embedded profile with a throw-away in-memory SQLite database and keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_DEBUG"] = "1"
+os.environ["DJANGO_SETTINGS_MODULE"] = "healthcheck.settings"
+os.environ["HEALTHCHECK_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-encryption-")
+os.environ["DATABASE_URL"] = "sqlite://:memory:"
+os.environ["LOG_LEVEL"] = "ERROR"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.template import Template  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+
+from clients import selectors, services  # noqa: E402
+from clients.models import Client  # noqa: E402
+from healthcheck.core import keys  # noqa: E402
+from healthcheck.core.fields import EncryptedMixin  # noqa: E402
+from healthcheck.core.models import User  # noqa: E402
+
+PAGE = Template(
+    """{% extends "base.html" %}{% load encryption %}
+{% block content %}<table class="table">
+{% for c in clients %}<tr><td>{{ c.public_id }}</td><td>{{ c|decrypted:"name" }}</td>
+<td>{{ c|decrypted:"national_id" }}</td><td>{{ c|decrypted:"phone" }}</td>
+<td>{{ c|decrypted:"date_of_birth" }}</td><td>{{ c.get_sex_display }}</td>
+<td>{{ c.branch }}</td><td>{{ c.created_at }}</td></tr>{% endfor %}
+</table>{% endblock %}"""
+)
+
+
+def best_of(repeat: int, func: Callable[[], Any]) -> float:
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def field_values(n: int) -> list[str]:
+    rng = random.Random(20240229)
+    words = ["Nanjing Road", "Building", "空腹血糖", "Room", "Huaihai", "Lane", "Apt", "北京"]
+    return [f"{rng.randint(1, 999)} {' '.join(rng.choices(words, k=4))}" for _ in range(n)]
+
+
+def bench_fields(values: list[str], repeat: int) -> tuple[float, float, float]:
+    manager = User.objects.create_user("bench-manager")
+    owner = services.client_create(actor=manager, manager=manager, name="Bench", sex="female")
+    field: EncryptedMixin = Client._meta.get_field("address")  # type: ignore[assignment]
+    aead, aad = keys.data_aead(owner), field.aad_for_row(owner.public_id)
+
+    def through_fields() -> None:
+        for value in values:
+            owner.address = value
+            stored = field.get_db_prep_save(field.pre_save(owner, False), connection)
+            owner.__dict__["address"] = field.from_db_value(stored, None, connection)
+            assert owner.address == value
+
+    def field_cipher_only() -> None:
+        for value in values:
+            assert field.open(owner, field.seal(owner, value)) == value
+
+    def raw_aes_gcm() -> None:
+        for value in values:
+            nonce = os.urandom(keys.NONCE_BYTES)
+            body = aead.encrypt(nonce, value.encode(), aad)
+            assert aead.decrypt(nonce, body, aad).decode() == value
+
+    return (
+        best_of(repeat, through_fields),
+        best_of(repeat, field_cipher_only),
+        best_of(repeat, raw_aes_gcm),
+    )
+
+
+class DecryptTimer:
+    """Accumulates the time spent inside decryption and key unwrapping while installed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._originals: list[tuple[Any, str, Any]] = []
+
+    def wrap(self, owner: Any, name: str) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        self._originals.append((owner, name, original))
+        setattr(owner, name, timed)
+
+    def restore(self) -> None:
+        for owner, name, original in reversed(self._originals):
+            setattr(owner, name, original)
+
+
+def bench_page(repeat: int) -> tuple[float, float, float]:
+    manager = User.objects.create_user("bench-page-manager")
+    for i in range(50):
+        services.client_create(
+            actor=manager, manager=manager, name=f"客户 {i} Zhang", sex="male",
+            id_type="passport", national_id=f"E{i:08d}", phone=f"+86 138 0013 {i:04d}",
+            date_of_birth=datetime.date(1970, 1, 1) + datetime.timedelta(days=97 * i),
+        )  # fmt: skip
+    request = RequestFactory().get("/clients/")
+    request.user = manager
+    request.csp_nonce = "bench"  # type: ignore[attr-defined]
+
+    def render_page() -> str:
+        keys.data_key_cache.clear()  # cold cache: every key is unwrapped on this render
+        clients = selectors.client_list(viewer=manager)
+        return PAGE.render(django.template.RequestContext(request, {"clients": clients}))
+
+    render_page()  # warm the template and translation caches
+    timer = DecryptTimer()
+    timer.wrap(EncryptedMixin, "open")
+    timer.wrap(keys, "_unwrap")
+    totals = []
+    try:
+        for _ in range(repeat):
+            timer.seconds = 0.0
+            start = time.perf_counter()
+            html = render_page()
+            totals.append((time.perf_counter() - start, timer.seconds))
+    finally:
+        timer.restore()
+    assert "E00000049" in html
+    total, decrypt = min(totals)
+    return total, decrypt, statistics.median(d / t for t, d in totals)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--values", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+
+    values = field_values(args.values)
+    through, cipher, raw = bench_fields(values, args.repeat)
+    n = len(values)
+    print(f"encrypt+decrypt of {n:,} values (best of {args.repeat}):")
+    for label, seconds in (
+        ("through the fields (ORM hooks)", through),
+        ("field seal()+open() only", cipher),
+        ("raw AES-256-GCM", raw),
+    ):
+        print(f"  {label:30s}: {seconds * 1e3:7.1f} ms  {seconds / n * 1e6:5.2f} µs/value")
+    print(f"  ratio fields/raw              : {through / raw:7.2f}   (target <= 2.0)")
+    print(f"  ratio seal+open/raw           : {cipher / raw:7.2f}")
+
+    total, decrypt, share = bench_page(args.repeat)
+    print("page of 50 clients, 4 encrypted columns, cold key cache (best render):")
+    print(f"  render total       : {total * 1000:8.2f} ms")
+    print(f"  decrypt + unwrap   : {decrypt * 1000:8.2f} ms")
+    print(f"  decryption share   : {share * 100:8.1f} %  (median over runs; target <= 10 %)")
+
+
+if __name__ == "__main__":
+    main()
