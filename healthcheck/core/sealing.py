@@ -12,11 +12,13 @@ transaction below the horizon has ended, so its events are all visible and final
 only events below it, continuing from the previous seal's last ``(txid, id)``. An event whose
 transaction commits late has a txid at or above the horizon of every run that starts before it
 commits, and the first run after its commit seals it: never skipped, never sealed twice.
-The horizon is per database (``pg_stat_activity``), not cluster-wide, so a long transaction in
-another database on the server does not hold sealing back; the sealer's role must see the
-app's sessions (same role, or ``pg_read_all_stats``). On SQLite ``txid`` is 0 and the order is
-``id``: the sealer's transaction takes the single write lock (``BEGIN IMMEDIATE``), so no
-writer is in flight while it reads.
+(An event is thus sealable only once its transaction has ended: a test inside one transaction
+cannot seal its own events on PostgreSQL; such tests run as transactional tests.)
+The horizon is per database (in-progress xids of other databases, as ``pg_stat_activity`` shows
+them, are ignored), so a long transaction elsewhere on the server does not hold sealing back;
+one in this database does, until it ends (bound it with ``idle_in_transaction_session_timeout``).
+On SQLite ``txid`` is 0 and the order is ``id``: the sealer's transaction takes the single
+write lock (``BEGIN IMMEDIATE``), so no writer is in flight while it reads.
 
 Seal content: ``entries`` = ``[txid, id, sha256(canonical event)]`` in order, and
 ``seal_hash = sha256(previous_hash + canonical seal)``. Sealers serialise on an advisory lock
@@ -97,20 +99,30 @@ def _widen(xid32: int, reference: int) -> int:
 
 
 def horizon() -> int:
-    """Events with a txid below this belong to ended transactions (see the module docstring)."""
+    """Events with a txid below this belong to ended transactions (see the module docstring).
+
+    From one snapshot: its xmax (every xid below it was assigned before the snapshot) bounded
+    by its in-progress xids, except those that pg_stat_activity shows in another database. An
+    in-progress xid found nowhere (it ended since, or its session is hidden) counts as ours.
+    """
     if connection.vendor != "postgresql":
         return _NO_HORIZON
     with connection.cursor() as cursor:
-        # Next xid first: a transaction not yet listed below can only get an xid above it.
-        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
-        next_xid = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT pg_snapshot_xmax(s)::text::bigint, "
+            "ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x) "
+            "FROM pg_current_snapshot() AS s"
+        )
+        xmax, in_progress = cursor.fetchone()
+        if not in_progress:
+            return xmax
+        # Read after the snapshot: a transaction still running shows its database here.
         cursor.execute(
             "SELECT backend_xid::text::bigint FROM pg_stat_activity "
-            "WHERE datname = current_database() AND backend_xid IS NOT NULL "
-            "AND pid <> pg_backend_pid()"
+            "WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL"
         )
-        running = [_widen(row[0], next_xid) for row in cursor.fetchall()]
-    return min([next_xid, *running])
+        elsewhere = {_widen(row[0], xmax) for row in cursor.fetchall()}
+    return min([xmax, *(xid for xid in in_progress if xid not in elsewhere)])
 
 
 def _lock_sealers() -> None:
