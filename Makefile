@@ -33,7 +33,7 @@ dev-venv: $(VENV)/.dev-installed
 
 messages: venv
 	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install GNU gettext (Debian: apt-get install gettext)"; exit 1; }
-	$(PY) manage.py compilemessages --ignore=.venv -v0
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v0
 
 migrate: messages
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0

@@ -37,6 +37,8 @@ class VerifyTokenForm(OTPTokenForm):
         self.fields["otp_device"].choices = choices
         if choices:
             self.fields["otp_device"].initial = choices[0][0]
+        # Challenges are for devices that send codes (SMS, e-mail); ours never do.
+        del self.fields["otp_challenge"]
         self.fields["otp_token"].label = _("Verification code")
         self.fields["otp_token"].widget = forms.TextInput(
             attrs={"autocomplete": "one-time-code", "autofocus": True}
