@@ -35,6 +35,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: Any) -> Generator[None,
     try:
         return (yield)
     finally:
-        if unlock:
+        # After the last test the test database itself is gone: nothing to restore.
+        if unlock and nextitem is not None:
             with item.config.stash[blocking_manager_key].unblock():
                 triggers.create(connection)

@@ -22,9 +22,12 @@ from healthcheck.core.audited import AuditBypassError, bulk_write_allowed, is_au
 
 
 def client_of(obj: models.Model) -> uuid.UUID | None:
-    """The public id of the client an object belongs to (the object itself if it is a client)."""
+    """The public id of the client an object belongs to (the object itself if it is a client;
+    else its ``client`` relation, or a denormalised ``client_public_id``)."""
     if obj._meta.model_name == "client":
         return getattr(obj, "public_id", None)
+    if getattr(obj, "client_public_id", None) is not None:
+        return obj.client_public_id
     related = getattr(obj, "client", None)
     return getattr(related, "public_id", None)
 
