@@ -59,3 +59,44 @@ def validate_resident_id(value: str) -> None:
         raise ValidationError(
             _("The check character of this resident ID number is wrong."), code="checksum"
         )
+
+
+ADULT_AGE = 18
+
+# C0/C1 controls, DEL, and the bidi overrides that can disguise text (tab and newline kept).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Markup that executes or loads something. Plain tags such as <b> are kept and shown as text
+# (every template autoescapes); these are refused so nobody stores an attack for later.
+_ACTIVE_MARKUP_RE = re.compile(
+    r"<\s*/?\s*(script|iframe|object|embed|style|svg|img|link|meta|base|form)\b"
+    r"|javascript\s*:|<[^>]*\bon[a-z]+\s*=",
+    re.IGNORECASE,
+)
+
+
+def age_on(birth: datetime.date, day: datetime.date) -> int:
+    """Completed years between ``birth`` and ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def validate_adult_birth_date(value: datetime.date, today: datetime.date | None = None) -> None:
+    """A date of birth not in the future, of a client at least 18 years old."""
+    today = today or datetime.date.today()
+    if value > today:
+        raise ValidationError(_("The date of birth cannot be in the future."), code="future")
+    if age_on(value, today) < ADULT_AGE:
+        raise ValidationError(
+            _("The client must be at least %(age)d years old.") % {"age": ADULT_AGE},
+            code="minor",
+        )
+
+
+def strip_control_characters(value: str) -> str:
+    """Remove control and bidi-override characters; Windows newlines become ``\\n``."""
+    return _CONTROL_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def validate_no_active_markup(value: str) -> None:
+    """Refuse script tags and other active markup in free text (the value is not repeated)."""
+    if _ACTIVE_MARKUP_RE.search(value):
+        raise ValidationError(_("Remove the HTML tags or script from this text."), code="markup")

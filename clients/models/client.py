@@ -7,6 +7,7 @@ client's own data key; exact-match search uses blind-index columns. Metadata tha
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import validators
 from healthcheck.core import fields as enc
+from healthcheck.core.fields import blind_index_field_for
 from healthcheck.core.keys import DataKeyOwner
 
 
@@ -27,9 +29,27 @@ class ClientQuerySet(enc.EncryptedQuerySet):
             return self.none()
         return self.filter(manager=user)
 
+    def reassignable_by(self, user: Any) -> ClientQuerySet:
+        """Clients of the managers whom ``user`` supervises (the reassignment scope)."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(manager__supervisor=user)
+
     def with_national_id(self, value: str) -> ClientQuerySet:
         """Exact national-ID match through the blind index (any ID type)."""
         return self.matching("national_id", value)
+
+    def searched(self, term: str) -> ClientQuerySet:
+        """Exact match of ``term`` on the normalised full name OR the national ID (blind indexes).
+
+        Names are encrypted, so there is no partial match: the UI says so (never a silent miss).
+        """
+        name = blind_index_field_for(Client, "name")
+        national_id = blind_index_field_for(Client, "national_id")
+        return self.filter(
+            models.Q(name_index=name.index_for(term))
+            | models.Q(national_id_index=national_id.index_for(term))
+        )
 
 
 class Client(DataKeyOwner, enc.EncryptedModel):
@@ -82,6 +102,8 @@ class Client(DataKeyOwner, enc.EncryptedModel):
     phone_index = enc.BlindIndexField(source="phone", normaliser=validators.normalise_phone)
     address = enc.EncryptedCharField(_("address"), max_length=300, blank=True)
     branch = models.CharField(_("branch"), max_length=100, blank=True)
+    # Set by the re-check task from the latest declaration (PRODUCT step 5); plaintext metadata.
+    next_review_on = models.DateField(_("next review on"), null=True, blank=True, editable=False)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("client manager"),
@@ -104,6 +126,14 @@ class Client(DataKeyOwner, enc.EncryptedModel):
             )
         ]
         indexes = [models.Index(fields=["manager", "-created_at"], name="client_portfolio_idx")]
+        permissions = [
+            ("view_healthdata", "Can read the health data of own clients (consent-gated)"),
+            (
+                "view_restricted_healthdata",
+                "Can read the restricted class (mental health, HIV, hepatitis, pregnancy, genetic)",
+            ),
+            ("reassign_client", "Can reassign clients of supervised managers"),
+        ]
 
     def __str__(self) -> str:
         # Never the name or any other encrypted value (STYLE.md §6).
@@ -117,6 +147,12 @@ class Client(DataKeyOwner, enc.EncryptedModel):
                 validators.validate_resident_id(national_id)
             except ValidationError as exc:
                 raise ValidationError({"national_id": exc.messages}) from None
+        birth = self.__dict__.get("date_of_birth")
+        if isinstance(birth, datetime.date):
+            try:
+                validators.validate_adult_birth_date(birth)
+            except ValidationError as exc:
+                raise ValidationError({"date_of_birth": exc.messages}) from None
 
 
 class DocumentQuerySet(enc.EncryptedQuerySet):

@@ -1,14 +1,69 @@
-"""Client selectors: scoped, audited reads of clients and their documents."""
+"""Client selectors: scoped, audited reads of clients, their consents and documents."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from clients.models import Client, Document
+from clients.models import Client, Consent, Document, Purpose
 from healthcheck.core import audit, files, keys
+
+PAGE_SIZE = 25
+
+
+def client_get(*, viewer: Any, public_id: uuid.UUID | str, scope: str = "portfolio") -> Client:
+    """The client if it is in the viewer's portfolio (``scope="team"``: a supervised manager's).
+
+    Raises: Http404 (out of scope or unknown; the attempt is audited and survives rollback).
+    """
+    base = Client.objects.visible_to(viewer) if scope == "portfolio" else None
+    if base is None:
+        base = Client.objects.reassignable_by(viewer)
+    return audit.get_scoped_or_404(base.select_related("manager"), viewer, public_id=public_id)
+
+
+def _with_consent_flag(queryset: QuerySet) -> QuerySet:
+    active = Consent.objects.active().filter(client=OuterRef("pk"), purpose=Purpose.HEALTH_CHECK)
+    return queryset.annotate(has_health_consent=Exists(active))
+
+
+def client_page(*, viewer: Any, search: str = "", page: int | str = 1) -> Page:
+    """One page of the viewer's clients, newest first, optionally an exact search.
+
+    ``search`` matches the normalised full name or the national ID exactly, through the blind
+    indexes (names are encrypted: no partial match and no sort by name). Identifiers only, no
+    health data; the health-consent flag comes from one EXISTS subquery (constant queries).
+    """
+    clients = Client.objects.visible_to(viewer)
+    if search.strip():
+        clients = clients.searched(search)
+    clients = _with_consent_flag(clients).order_by("-created_at", "-pk")
+    result = Paginator(clients, PAGE_SIZE).get_page(page)
+    result.object_list = list(result.object_list)
+    keys.prefetch_data_keys(result.object_list)
+    return result
+
+
+def team_client_page(*, viewer: Any, page: int | str = 1) -> Page:
+    """Clients of the managers the viewer supervises (for reassignment), newest first."""
+    clients = Client.objects.reassignable_by(viewer).select_related("manager")
+    result = Paginator(clients.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(page)
+    result.object_list = list(result.object_list)
+    keys.prefetch_data_keys(result.object_list)
+    return result
+
+
+def consent_list(*, viewer: Any, client: Client) -> list[Consent]:
+    """The client's consents, newest first (metadata only: no health data in a consent)."""
+    return list(
+        client.consents.select_related(
+            "notice", "institution", "evidence", "witnessed_by"
+        ).order_by("-granted_at", "-pk")
+    )
 
 
 def client_list(*, viewer: Any, limit: int = 50, offset: int = 0) -> list[Client]:

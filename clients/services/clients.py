@@ -1,4 +1,4 @@
-"""Client services: every write to clients and their documents, each with its audit event."""
+"""Client services: creating, reassigning and erasing clients, and storing their documents."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ import datetime
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from clients.models import Client, Document
 from healthcheck.core import audit, files, keys
+from healthcheck.core.audit import AuditAction
+
+# The capability a new manager must hold to take over a client.
+MANAGER_CAPABILITY = "clients.add_declaration"
 
 
 @transaction.atomic
@@ -58,6 +64,34 @@ def client_create(
             if getattr(client, f)
         ),
     )
+    return client
+
+
+@transaction.atomic
+def client_reassign(*, actor: Any, client: Client, new_manager: Any) -> Client:
+    """Move a client to another manager. Only the current manager's supervisor, holding
+    ``clients.reassign_client``, may do it; the new manager must be an active client manager.
+
+    Raises: PermissionDenied (audited, nothing changed), ValidationError (bad new manager).
+    """
+    client = Client.objects.select_for_update().select_related("manager").get(pk=client.pk)
+    if not actor.has_perm("clients.reassign_client") or client.manager.supervisor_id != actor.pk:
+        audit.record_denied(
+            actor=actor, action=AuditAction.CLIENT_REASSIGNED, target=client, client=client,
+            reason="not_supervisor",
+        )  # fmt: skip
+        raise PermissionDenied
+    if not new_manager.is_active or not new_manager.has_perm(MANAGER_CAPABILITY):
+        raise ValidationError({"new_manager": _("Choose an active client manager.")})
+    if new_manager.pk == client.manager_id:
+        raise ValidationError({"new_manager": _("The client is already in this portfolio.")})
+    previous_id = client.manager_id
+    client.manager = new_manager
+    client.save(update_fields=["manager", "updated_at"])
+    audit.record(
+        actor=actor, action=AuditAction.CLIENT_REASSIGNED, target=client, client=client,
+        fields=("manager",), from_manager_id=previous_id, to_manager_id=new_manager.pk,
+    )  # fmt: skip
     return client
 
 

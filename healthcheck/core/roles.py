@@ -26,7 +26,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.CLIENT_MANAGER: (
         "core.view_manager_dashboard",
         "clients.view_client",
+        "clients.add_client",
+        "clients.reassign_client",  # effective only for the managers' supervisor (service)
         "clients.view_document",
+        "clients.record_consent",
+        "clients.add_declaration",
+        "clients.add_observation",
+        "clients.view_healthdata",  # own portfolio, consent-gated; restricted class masked
     ),
     Role.MEDICAL_ADVISOR: ("core.view_advisor_dashboard",),
     Role.RISK_APPROVER: ("core.view_approver_dashboard",),
@@ -41,6 +47,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     Role.ADMINISTRATOR: (
         "core.view_admin_dashboard",
+        "clients.view_institution",
+        "clients.add_institution",
+        "clients.change_institution",
+        "clients.view_notice",
+        "clients.add_notice",
+        "clients.change_notice",
+        "clients.publish_notice",
         "core.view_user",
         "core.add_user",
         "core.change_user",
