@@ -19,6 +19,7 @@ from django.db import connection
 
 from healthcheck.core.models import User
 from healthcheck.core.roles import Role, sync_roles
+from tests.audit.plugin import allow_flush_of_audit_tables
 from tests.harness.redis import RedisServer
 from tests.harness.services import (
     CHROMIUM,
@@ -29,8 +30,8 @@ from tests.harness.services import (
 )
 from tests.harness.worker import Worker, real_broker
 
-# Lets the test flush empty the append-only audit tables on SQLite (see the module).
-from tests.audit.plugin import pytest_runtest_teardown  # noqa: E402, F401
+# Test flushes must empty the append-only audit tables on SQLite (tests/audit/plugin.py).
+allow_flush_of_audit_tables()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = BASE_DIR / "test-artifacts"

@@ -1,41 +1,34 @@
-"""Pytest hooks that keep the append-only audit triggers compatible with Django's test flush.
+"""Keep the append-only audit triggers compatible with Django's test flush (SQLite).
 
-Transactional tests end with a flush. On PostgreSQL that is TRUNCATE, which row triggers do not
-see; on SQLite it is ``DELETE FROM``, which the append-only triggers refuse as soon as a test
-wrote one audit event (a login is enough). Around the flush of such a test the SQLite triggers
-are dropped and then re-created, so every test still starts with them in place. Registered
-from ``tests/conftest.py``.
+Transactional tests (``transactional_db``, ``live_server``) end with a flush. On PostgreSQL that
+is TRUNCATE, which row triggers do not see; on SQLite it is ``DELETE FROM``, which the
+append-only triggers refuse as soon as a test wrote one audit event (a login is enough). In the
+test process only, the SQLite flush drops the triggers first and re-creates them after, so
+every test still runs with them in place. Installed from ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
-import pytest
-from django.db import connection
-from pytest_django.plugin import blocking_manager_key
+from django.db.backends.sqlite3.operations import DatabaseOperations
 
 from healthcheck.core.audit import triggers
 
-
-def _flushes_sqlite(item: pytest.Item) -> bool:
-    if connection.vendor != "sqlite":
-        return False
-    # A test case's own atomic block means the test rolls back instead of flushing.
-    return not connection.atomic_blocks and "_django_db_helper" in item.fixturenames
+_original_flush = DatabaseOperations.execute_sql_flush
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: Any) -> Generator[None, None, None]:
-    unlock = _flushes_sqlite(item)
-    if unlock:
-        with item.config.stash[blocking_manager_key].unblock():
-            triggers.drop(connection)
+def _flush_with_audit_triggers_lifted(self: DatabaseOperations, sql_list: Any) -> None:
+    audited = triggers.TABLES[0] in self.connection.introspection.table_names()
+    if audited:
+        triggers.drop(self.connection)
     try:
-        return (yield)
+        _original_flush(self, sql_list)
     finally:
-        # After the last test the test database itself is gone: nothing to restore.
-        if unlock and nextitem is not None:
-            with item.config.stash[blocking_manager_key].unblock():
-                triggers.create(connection)
+        if audited:
+            triggers.create(self.connection)
+
+
+def allow_flush_of_audit_tables() -> None:
+    """Let test flushes empty the audit tables on SQLite (never used outside tests)."""
+    DatabaseOperations.execute_sql_flush = _flush_with_audit_triggers_lifted  # type: ignore[method-assign]
