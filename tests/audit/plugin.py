@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.backends.sqlite3.operations import DatabaseOperations
+# Through the backend module: importing operations.py first is a circular import.
+from django.db.backends.sqlite3.base import DatabaseOperations
 
 from healthcheck.core.audit import triggers
 
