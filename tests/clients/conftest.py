@@ -73,10 +73,12 @@ def bp_declaration(
         services.ObservationInput("sbp", Decimal(sbp), "mm[Hg]", when, reading),
         services.ObservationInput("dbp", Decimal(dbp), "mm[Hg]", when, reading),
     ]
-    return services.DeclarationInput(
-        self_rated_health="good", smoking="never", alcohol="occasional",
-        medications="Amlodipine 5 mg", measured_at=when, observations=items, phq9=phq9, **extra,
-    )  # fmt: skip
+    values = {
+        "self_rated_health": "good", "smoking": "never", "alcohol": "occasional",
+        "medications": "Amlodipine 5 mg", "measured_at": when, "observations": items,
+        "phq9": phq9,
+    }  # fmt: skip
+    return services.DeclarationInput(**{**values, **extra})
 
 
 @pytest.fixture

@@ -134,9 +134,7 @@ def test_publishing_fixes_version_and_the_hash_of_the_exact_text_shown(ada):
 
 @pytest.mark.parametrize("section", ["purpose_zh", "retention_en", "necessity_zh", "impact_en"])
 def test_publishing_fails_naming_an_empty_mandatory_section(ada, section):
-    notice = Notice.objects.create(
-        purpose=Purpose.HEALTH_CHECK, **{**notice_text(), section: "  "}
-    )
+    notice = Notice.objects.create(purpose=Purpose.HEALTH_CHECK, **{**notice_text(), section: "  "})
     with pytest.raises(ValidationError) as caught:
         services.notice_publish(actor=ada, notice=notice)
     assert list(caught.value.message_dict) == [section]

@@ -28,9 +28,7 @@ def test_every_submission_is_a_new_version_and_earlier_ones_stay(clara, client_c
     assert [e.details["version"] for e in events("declaration.saved")] == [1, 2]
 
 
-def test_measurements_become_observations_in_canonical_units_with_loinc(
-    clara, client_c, consent_c
-):
+def test_measurements_become_observations_in_canonical_units_with_loinc(clara, client_c, consent_c):
     declaration = services.declaration_save(actor=clara, client=client_c, data=bp_declaration())
     rows = {o.kind: o for o in Observation.objects.filter(client=client_c)}
     assert set(rows) == {"height", "weight", "sbp", "dbp"}
@@ -231,9 +229,9 @@ def test_restricted_conditions_are_shown_to_the_manager_as_restricted_only(
     services.declaration_save(
         actor=clara, client=client_c, data=bp_declaration(conditions=conditions)
     )
-    [shown, hidden] = selectors.health_file_get(viewer=clara, client=client_c).declarations[
-        0
-    ].conditions
+    [shown, hidden] = (
+        selectors.health_file_get(viewer=clara, client=client_c).declarations[0].conditions
+    )
     assert (shown.code, shown.notes, shown.restricted) == ("I10", "since 2019", False)
     assert (hidden.code, hidden.title, hidden.notes, hidden.restricted) == ("", "", "", True)
 
