@@ -8,6 +8,7 @@ test, under CI (``CI=true``) it fails it.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from tests.harness.services import (
     requires_service,
     tcp_open,
 )
-from tests.harness.worker import Worker, real_broker
+from tests.harness.worker import WORKER_APPLICATION_NAME, Worker, real_broker
 
 # Test flushes must empty the append-only audit tables on SQLite (tests/audit/plugin.py).
 allow_flush_of_audit_tables()
@@ -153,9 +154,30 @@ def _worker_database_name() -> str:
     return name
 
 
+def _wait_for_worker_sessions_to_end(timeout: float = 10) -> None:
+    """PostgreSQL ends a dead client's session a moment after it exits; the test database
+    cannot be dropped at the end of the run while a worker's session is left."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = %s",
+                [WORKER_APPLICATION_NAME],
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def session_worker(
-    django_db_setup: None, worker_broker_url: str, tmp_path_factory: pytest.TempPathFactory
+    django_db_setup: None,
+    django_db_blocker: Any,
+    worker_broker_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Worker]:
     """One real Celery worker (prefork, one child) for the session."""
     worker = Worker(worker_broker_url, _worker_database_name(), tmp_path_factory.mktemp("worker"))
@@ -164,6 +186,8 @@ def session_worker(
         yield worker
     finally:
         worker.stop()
+        with django_db_blocker.unblock():
+            _wait_for_worker_sessions_to_end()
 
 
 @pytest.fixture
@@ -202,3 +226,4 @@ def start_worker(transactional_db: None, tmp_path_factory: pytest.TempPathFactor
     yield start
     for worker in started:
         worker.stop()
+    _wait_for_worker_sessions_to_end()

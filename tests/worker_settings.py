@@ -17,3 +17,5 @@ for _alias in DATABASES.values():
     if _alias["NAME"] == _DEFAULT_NAME:
         _alias["NAME"] = os.environ["HC_WORKER_DATABASE_NAME"]
         _alias["CONN_MAX_AGE"] = 0
+        if "postgresql" in _alias["ENGINE"]:
+            _alias.setdefault("OPTIONS", {})["application_name"] = "hc-test-worker"

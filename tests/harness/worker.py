@@ -23,6 +23,8 @@ from healthcheck.celery import app
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
+# PostgreSQL application_name of the worker's connections (tests wait for them to close).
+WORKER_APPLICATION_NAME = "hc-test-worker"
 
 
 class Worker:
