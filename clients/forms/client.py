@@ -22,7 +22,7 @@ class ClientForm(forms.Form):
     id_type = forms.ChoiceField(label=_("ID type"), choices=Client.IdType.choices)
     national_id = FreeTextField(label=_("ID number"), max_length=40)
     date_of_birth = forms.DateField(
-        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=Client.Sex.choices)
     occupation = FreeTextField(label=_("Occupation"), max_length=100)

@@ -34,7 +34,8 @@ class ConsentForm(forms.Form):
         label=_("Channel"), choices=Consent.Channel.choices, widget=forms.RadioSelect
     )
     expires_on = forms.DateField(
-        label=_("Consent expires on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Consent expires on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     evidence = forms.FileField(
         label=_("Signed consent form (PDF, JPEG or PNG)"),

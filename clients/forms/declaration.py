@@ -30,7 +30,7 @@ def _blank(choices: Any) -> list[tuple[str, Any]]:
 class DeclarationForm(forms.Form):
     measured_at = forms.DateTimeField(
         label=_("Measured / declared at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     self_rated_health = forms.ChoiceField(
         label=_("Self-rated health"),
