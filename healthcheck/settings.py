@@ -364,7 +364,26 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "core.audit_seal_task", "schedule": 60.0},
     # Recompute every seal at night; failures e-mail the compliance officers.
     "audit-verify": {"task": "core.audit_verify_task", "schedule": crontab(hour=2, minute=30)},
+    # Referral reminders (appointment tomorrow/missed, report overdue, expiring), 09:00 Shanghai.
+    "referral-reminders": {
+        "task": "assessments.referral_reminders_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    # Expire referrals past their validity (and referred cases left with none), 00:30 Shanghai.
+    "referrals-expire": {
+        "task": "assessments.referrals_expire_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Suspend institutions past their qualification expiry and flag open referrals, 00:15.
+    "institutions-suspend": {
+        "task": "assessments.institutions_suspend_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
+# Days after attendance without a report before the "report overdue" reminder.
+REFERRAL_REPORT_OVERDUE_DAYS = env_int("REFERRAL_REPORT_OVERDUE_DAYS", 7)
+# Largest FHIR bundle accepted by the results upload.
+FHIR_MAX_BYTES = env_int("FHIR_MAX_BYTES", 5 * 1024 * 1024)
 
 # ---------------------------------------------------------------------------------------------
 # Logging: structured JSON lines on stdout, with the request id; every 500 with its traceback.

@@ -135,6 +135,7 @@ def test_an_unknown_pack_or_missing_file_fails_clearly(tmp_path):
         call_command("evaluate", str(tmp_path / "absent.json"))
 
 
+@pytest.mark.django_db
 def test_backtest_reports_no_stored_assessments_when_there_are_none():
     out = StringIO()
     try:

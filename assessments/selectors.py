@@ -1,0 +1,184 @@
+"""Assessment selectors: scoped case lookups, the engine's inputs, and audited result views.
+
+Managers never see restricted-class content (PHQ-9/GAD-7 bands, values, flags and trace rows):
+they see "restricted" and that follow-up is needed. Medical advisors (with
+``clients.view_restricted_healthdata``) see everything; every view of results is audited.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from assessments.models import Assessment, Case, ResultImport
+from assessments.rules import CaseInputs, Observation
+from clients.gate import consent_require
+from clients.models import Client, Purpose
+from clients.models import Observation as StoredObservation
+from healthcheck.core import audit
+from healthcheck.core.fields import Unreadable, reveal
+
+RESTRICTED_MEASURES = frozenset({"phq9", "gad7"})
+RESTRICTED_CAPABILITY = "clients.view_restricted_healthdata"
+DIABETES_CODES = ("E10", "E11", "E12", "E13", "E14")
+
+
+def case_get(*, viewer: Any, public_id: uuid.UUID | str) -> Case:
+    """A case in the viewer's scope. Raises Http404 (audited)."""
+    cases = Case.objects.visible_to(viewer).select_related("client", "client__manager")
+    return audit.get_scoped_or_404(cases, viewer, public_id=public_id)
+
+
+def case_list(*, viewer: Any, client: Client) -> QuerySet[Case]:
+    return Case.objects.visible_to(viewer).filter(client=client).order_by("-created_at")
+
+
+def review_queue(*, viewer: Any) -> QuerySet[Case]:
+    """Cases with results awaiting the medical advisor, oldest change first (no health data)."""
+    if not viewer.has_perm("assessments.review_case"):
+        return Case.objects.none()
+    return (
+        Case.objects.filter(status__in=Case.REVIEWABLE, reviewed_at__isnull=True)
+        .select_related("client")
+        .order_by("updated_at")
+    )
+
+
+def assessment_get(*, viewer: Any, public_id: uuid.UUID | str) -> Assessment:
+    cases = Case.objects.visible_to(viewer)
+    rows = Assessment.objects.filter(case__in=cases).select_related("case", "client")
+    return audit.get_scoped_or_404(rows, viewer, public_id=public_id)
+
+
+def _answers(raw: Any) -> dict[int, int]:
+    if not isinstance(raw, dict):
+        return {}
+    return {int(k): v for k, v in raw.items() if v is not None}
+
+
+def _declaration_facts(client: Client) -> dict[str, Any]:
+    latest = client.declarations.order_by("-version").first()
+    if latest is None:
+        return {"questionnaires": {}, "conditions": ()}
+    conditions = reveal(latest, "conditions")
+    codes = [] if isinstance(conditions, Unreadable) else [c["code"] for c in conditions]
+    family = reveal(latest, "family_history")
+    smoking = reveal(latest, "smoking")
+    questionnaires = {n: _answers(reveal(latest, n)) for n in ("phq9", "gad7")}
+    return {
+        "questionnaires": {n: a for n, a in questionnaires.items() if a},
+        "conditions": tuple(codes),
+        "smoker": {"current": True, "former": False, "never": False}.get(smoking),
+        "family_history_ascvd": "ascvd" in family.get("conditions", ())
+        if isinstance(family, dict)
+        else None,
+        "diabetes": True if any(c.startswith(DIABETES_CODES) for c in codes) else None,
+    }
+
+
+def _imported_facts(case: Case, facts: dict[str, Any]) -> None:
+    """Questionnaires and conditions from result imports (newest last) override the declaration."""
+    for row in case.result_imports.order_by("imported_at", "pk"):
+        extras = reveal(row, "extras")
+        if not isinstance(extras, dict):
+            continue
+        for name, items in extras.get("questionnaires", {}).items():
+            facts["questionnaires"][name] = {int(k): v for k, v in items.items()}
+        codes = extras.get("conditions", ())
+        facts["conditions"] = tuple(dict.fromkeys((*facts["conditions"], *codes)))
+
+
+def _engine_observations(client: Client) -> tuple[Observation, ...]:
+    rows = StoredObservation.objects.filter(client=client, is_restricted=False).order_by(
+        "effective_at", "pk"
+    )
+    found = []
+    for row in rows:
+        value = reveal(row, "value")
+        if isinstance(value, Decimal):
+            when = timezone.localtime(row.effective_at)
+            found.append(Observation(row.kind, value, row.unit, when, row.loinc_code or None))
+    return tuple(found)
+
+
+def assessment_inputs(*, viewer: Any, case: Case) -> CaseInputs:
+    """The engine's inputs for a case: the client's consented observations and declaration.
+
+    Consent-gated and audited (``health_record.viewed``, section ``assessment_inputs``).
+    Raises: ConsentRequired (audited).
+    """
+    client = case.client
+    consent_require(actor=viewer, client=client, operation="assessment.inputs")
+    facts = _declaration_facts(client)
+    _imported_facts(case, facts)
+    birth = reveal(client, "date_of_birth")
+    audit.record_read(viewer, client, "assessment_inputs", Purpose.HEALTH_CHECK, case=case)
+    return CaseInputs(
+        sex=client.sex or None,
+        birth_date=birth if isinstance(birth, datetime.date) else None,
+        observations=_engine_observations(client),
+        **facts,
+    )
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    """What a page shows of an assessment; restricted rows already masked for this viewer."""
+
+    assessment: Assessment
+    measures: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+    cvd_risk: list[dict[str, Any]]
+    trace: list[dict[str, Any]]
+    restricted_follow_up: bool
+    shows_restricted: bool
+
+
+def _is_restricted(measure: str | None, rule: str = "") -> bool:
+    return (measure or "") in RESTRICTED_MEASURES or any(m in rule for m in RESTRICTED_MEASURES)
+
+
+def _mask(result: dict[str, Any], show: bool) -> tuple[list, list, list, bool]:
+    measures, flags, trace, hidden_flag = [], [], [], False
+    for m in result.get("measures", []):
+        hide = not show and _is_restricted(m["measure"])
+        measures.append({**m, "restricted": hide} | ({"value": None, "band": None} if hide else {}))
+    for f in result.get("flags", []):
+        hide = not show and _is_restricted(f["measure"])
+        hidden_flag |= hide
+        flags.append({**f, "restricted": hide} | ({"reason": ""} if hide else {}))
+    for t in result.get("trace", []):
+        if show or not _is_restricted(None, t["rule"] + " " + " ".join(t["inputs"])):
+            trace.append(t)
+    return measures, flags, trace, hidden_flag
+
+
+def assessment_view(*, viewer: Any, assessment: Assessment, purpose: str = "") -> AssessmentView:
+    """The assessment's result for display, restricted content masked for managers.
+
+    Consent-gated and audited (``health_record.viewed``, section ``assessment``).
+    Raises: ConsentRequired.
+    """
+    client = assessment.client
+    consent_require(actor=viewer, client=client, operation="assessment.view")
+    show = viewer.has_perm(RESTRICTED_CAPABILITY)
+    result = assessment.result if isinstance(assessment.result, dict) else {}
+    measures, flags, trace, hidden = _mask(result, show)
+    audit.record_read(
+        viewer, client, "assessment", purpose or Purpose.HEALTH_CHECK, case=assessment.case,
+        target=assessment,
+    )  # fmt: skip
+    return AssessmentView(
+        assessment, measures, flags, result.get("cvd_risk", []), trace, hidden, show
+    )
+
+
+def result_imports(*, case: Case) -> list[ResultImport]:
+    """Metadata of the case's result imports (no health values)."""
+    return list(case.result_imports.select_related("imported_by", "institution"))

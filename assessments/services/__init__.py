@@ -1,0 +1,51 @@
+"""Assessment services: every write of the assessments app, each in a transaction with its
+audit event. Split by concern and re-exported here (``from assessments import services``)."""
+
+from assessments.services.cases import (
+    VersionConflict,
+    assessment_run,
+    case_collect,
+    case_create,
+    case_transition,
+)
+from assessments.services.referrals import (
+    ReferralRefused,
+    cost_agreement_record,
+    institutions_suspend_expired,
+    referral_expire,
+    referral_issue,
+    referral_move,
+)
+from assessments.services.reminders import referrals_expire_stale, reminders_queue
+from assessments.services.results import (
+    ImportOutcome,
+    ResultsRefused,
+    client_report_accept,
+    fhir_import,
+    report_files_store,
+    results_record,
+)
+from assessments.services.review import opinion_record
+
+__all__ = [
+    "ImportOutcome",
+    "ReferralRefused",
+    "ResultsRefused",
+    "VersionConflict",
+    "assessment_run",
+    "case_collect",
+    "case_create",
+    "case_transition",
+    "client_report_accept",
+    "cost_agreement_record",
+    "fhir_import",
+    "institutions_suspend_expired",
+    "opinion_record",
+    "referral_expire",
+    "referral_issue",
+    "referral_move",
+    "referrals_expire_stale",
+    "reminders_queue",
+    "report_files_store",
+    "results_record",
+]
