@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.utils import translation
 
 from healthcheck.core.models import User
 from healthcheck.core.roles import Role, sync_roles
@@ -88,6 +89,15 @@ def cora(db) -> User:
 def ada(db) -> User:
     """Administrator (staff, not superuser)."""
     return _persona("ada", Role.ADMINISTRATOR, is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Code run outside a request (commands, services, str() of lazy text) speaks English in
+    tests, so assertions can quote the source text. Requests still get the product's default,
+    Simplified Chinese, from LanguageMiddleware; a test may override either."""
+    with translation.override("en"):
+        yield
 
 
 # ---------------------------------------------------------------------------------------------

@@ -114,9 +114,10 @@ class LanguageMiddleware:
             language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         if language not in supported:
             language = settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        # override, not activate: the language must not outlive the request on this thread.
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from healthcheck.core.models import User
 
@@ -84,3 +85,10 @@ def test_an_unknown_language_or_foreign_target_is_not_followed(client, clara, la
     assert response["Location"] in {"/home/manager/", reverse("home")}
     clara.refresh_from_db()
     assert clara.language == ("en" if language == "en" else "")
+
+
+def test_the_request_language_does_not_outlive_the_request(db, client):
+    with translation.override("en"):
+        assert _language_of(client.get(reverse("login"))) == "zh-hans"
+
+        assert translation.get_language() == "en"
