@@ -84,15 +84,22 @@ TAMPERED_VALUES = {
 }
 
 
-@pytest.mark.parametrize("field", sorted(TAMPERED_VALUES))
-def test_changing_any_single_field_of_a_sealed_event_is_named_by_verify(
-    clara, triggers_dropped, field
-):
+class _Undo(Exception):
+    """Rolls one tampering back so the next field starts from the sealed original."""
+
+
+def test_changing_any_single_field_of_a_sealed_event_is_named_by_verify(clara, triggers_dropped):
     events = make_events(clara, 5)
     sealing.seal_pending()
     victim = AuditEvent.objects.get(pk=events[2].pk)
-    raw_events.filter(pk=victim.pk).update(**{field: TAMPERED_VALUES[field](victim)})
-    verify_fails_naming(victim.pk)
+    for field, tampered in TAMPERED_VALUES.items():
+        with pytest.raises(_Undo), transaction.atomic():
+            raw_events.filter(pk=victim.pk).update(**{field: tampered(victim)})
+            result = sealing.verify()
+            assert (result.ok, result.broken_event_id) == (False, victim.pk), field
+            verify_fails_naming(victim.pk)
+            raise _Undo
+        assert sealing.verify().ok, field
 
 
 def test_deleting_a_sealed_event_is_named_by_verify(clara, triggers_dropped):
