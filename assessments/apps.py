@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = _("Assessments")
+
+    def ready(self) -> None:
+        # Register the tasks in every process: the outbox runs them eagerly in the embedded
+        # profile, where no worker has autodiscovered them.
+        from assessments import tasks  # noqa: F401

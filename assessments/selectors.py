@@ -182,3 +182,11 @@ def assessment_view(*, viewer: Any, assessment: Assessment, purpose: str = "") -
 def result_imports(*, case: Case) -> list[ResultImport]:
     """Metadata of the case's result imports (no health values)."""
     return list(case.result_imports.select_related("imported_by", "institution"))
+
+
+def age_at(client: Client, day: datetime.date) -> int | None:
+    """Completed years of the client on ``day`` (None when the birth date is unknown)."""
+    birth = reveal(client, "date_of_birth")
+    if not isinstance(birth, datetime.date):
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

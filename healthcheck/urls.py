@@ -26,4 +26,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("compliance/", include("healthcheck.core.compliance")),
     path("clients/", include("clients.urls")),
+    path("health-check/", include("assessments.urls")),
 ]

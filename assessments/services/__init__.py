@@ -12,8 +12,10 @@ from assessments.services.referrals import (
     ReferralRefused,
     cost_agreement_record,
     institutions_suspend_expired,
+    referral_create,
     referral_expire,
     referral_issue,
+    referral_letter_printed,
     referral_move,
 )
 from assessments.services.reminders import referrals_expire_stale, reminders_queue
@@ -41,8 +43,10 @@ __all__ = [
     "fhir_import",
     "institutions_suspend_expired",
     "opinion_record",
+    "referral_create",
     "referral_expire",
     "referral_issue",
+    "referral_letter_printed",
     "referral_move",
     "referrals_expire_stale",
     "reminders_queue",

@@ -220,3 +220,36 @@ def _flag_referral(referral: Referral, actor: Any) -> None:
         client=referral.case.client, case=referral.case, fields=("institution_flagged_at",),
     )  # fmt: skip
     outbox.enqueue(SUSPENDED_NOTICE_TASK, referral.pk, dedupe_key=f"suspended:{referral.pk}")
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    case: Case,
+    actor: Any,
+    institution: Institution,
+    items: Sequence[CheckupItem],
+    payer: str,
+    approved_by_name: str,
+    cap: Decimal | None = None,
+    appointment_at: datetime.datetime | None = None,
+) -> Referral:
+    """Record the cost agreement and issue the referral in one transaction (the form's path):
+    a refused referral leaves no orphan agreement.
+    Raises: ValidationError (agreement), ReferralRefused (audited), TransitionNotAllowed.
+    """
+    agreement = cost_agreement_record(
+        case=case, actor=actor, payer=payer, approved_by_name=approved_by_name, cap=cap
+    )
+    return referral_issue(
+        case=case, actor=actor, institution=institution, items=items,
+        cost_agreement=agreement, appointment_at=appointment_at,
+    )  # fmt: skip
+
+
+def referral_letter_printed(*, referral: Referral, actor: Any) -> None:
+    """Record that the referral letter was shown for printing (it names the client)."""
+    audit.record(
+        actor=actor, action=AuditAction.REFERRAL_LETTER_PRINTED, target=referral,
+        client=referral.case.client, case=referral.case,
+    )  # fmt: skip
