@@ -1,10 +1,12 @@
 """The case workflow: states, actions, the transition table and its guards. Pure: no queries.
 
 ``services.case_transition`` is the one executor (row lock, version, audit). Templates draw
-buttons from ``allowed_actions``. Issue 8 adds PROPOSE / APPROVE / CLOSE (sources: assessed with
-a "proceed" recommendation, results_received, medical_review after an opinion) and the
-emergency protocol, which sets ``Case.emergency_open``; ``not_in_emergency`` already guards
-every business action of this table.
+buttons from ``allowed_actions``. Issue 8's decision actions: PROPOSE (from assessed, results
+received or medical review), then APPROVE or SEND_BACK by a risk approver who is not the
+proposer (four-eyes, CN-12) or, for "proceed normally" only, FINALIZE by the proposer;
+REQUEST_REVIEW reopens an adverse decision for a different approver; CLOSE ends the case. The
+emergency protocol sets ``Case.emergency_open``; ``not_in_emergency`` guards every business
+action of this table.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ class Action(models.TextChoices):
     ACCEPT_REPORT = "accept_report", _("Accept the client's report")
     RECEIVE_RESULTS = "receive_results", _("Results received")
     START_REVIEW = "start_review", _("Start medical review")
+    PROPOSE = "propose", _("Propose a decision")
+    APPROVE = "approve", _("Approve the decision")
+    FINALIZE = "finalize", _("Confirm: proceed normally")
+    SEND_BACK = "send_back", _("Send the proposal back")
+    REQUEST_REVIEW = "request_review", _("Client asks for a human review")
+    CLOSE = "close", _("Close the case")
     WITHDRAW = "withdraw", _("Withdraw the case")
     EXPIRE = "expire", _("Expire the case")
 
@@ -51,6 +59,34 @@ def not_in_emergency(case: Case, user: Any) -> bool:
 
 def needs_referral(case: Case, user: Any) -> bool:
     return case.recommendation in ("refer", "emergency") and not_in_emergency(case, user)
+
+
+def can_propose(case: Case, user: Any) -> bool:
+    # The engine recommends, people decide (CN-12); an emergency pre-empts every decision.
+    return not_in_emergency(case, user) and case.recommendation != "emergency"
+
+
+def is_independent_approver(case: Case, user: Any) -> bool:
+    # Four-eyes: never the proposer; after a review request, never the earlier approver.
+    return (
+        not_in_emergency(case, user)
+        and case.proposed_by_id is not None
+        and user.pk != case.proposed_by_id
+        and user.pk != case.excluded_approver_id
+    )
+
+
+def proposer_proceeds_normally(case: Case, user: Any) -> bool:
+    # Only "proceed normally" needs no second signature (PRODUCT step 4).
+    return (
+        not_in_emergency(case, user)
+        and case.proposed_outcome == "proceed"
+        and user.pk == case.proposed_by_id
+    )
+
+
+def adverse_outcome(case: Case, user: Any) -> bool:
+    return not_in_emergency(case, user) and case.proposed_outcome not in ("", "proceed")
 
 
 @dataclass(frozen=True)
@@ -84,11 +120,47 @@ STEPS: dict[str, Step] = {
     Action.START_REVIEW: Step(
         frozenset({S.RESULTS_RECEIVED}), S.MEDICAL_REVIEW, "assessments.review_case"
     ),
+    Action.PROPOSE: Step(
+        frozenset({S.ASSESSED, S.RESULTS_RECEIVED, S.MEDICAL_REVIEW}),
+        S.DECISION_PROPOSED,
+        "assessments.propose_decision",
+        can_propose,
+    ),
+    Action.APPROVE: Step(
+        frozenset({S.DECISION_PROPOSED}),
+        S.DECIDED,
+        "assessments.approve_decision",
+        is_independent_approver,
+    ),
+    Action.FINALIZE: Step(
+        frozenset({S.DECISION_PROPOSED}),
+        S.DECIDED,
+        "assessments.propose_decision",
+        proposer_proceeds_normally,
+    ),
+    Action.SEND_BACK: Step(
+        frozenset({S.DECISION_PROPOSED}),
+        S.ASSESSED,
+        "assessments.approve_decision",
+        is_independent_approver,
+    ),
+    Action.REQUEST_REVIEW: Step(
+        frozenset({S.DECIDED}), S.DECISION_PROPOSED, "assessments.propose_decision", adverse_outcome
+    ),
+    Action.CLOSE: Step(
+        frozenset({S.DECIDED}), S.CLOSED, "assessments.propose_decision", not_in_emergency
+    ),
     Action.WITHDRAW: Step(OPEN_STATES, S.WITHDRAWN, "assessments.withdraw_case"),
     Action.EXPIRE: Step(frozenset({S.REFERRED}), S.EXPIRED, "", system_only=True),
 }
 # Actions a page may offer as a plain button (the others need their own form or service).
-BUTTON_ACTIONS = (Action.COLLECT, Action.ASSESS, Action.START_REVIEW, Action.WITHDRAW)
+BUTTON_ACTIONS = (
+    Action.COLLECT,
+    Action.ASSESS,
+    Action.START_REVIEW,
+    Action.CLOSE,
+    Action.WITHDRAW,
+)
 
 
 def _is_system(user: Any) -> bool:

@@ -38,7 +38,17 @@ class CaseQuerySet(AuditedQuerySet):
         scope = models.Q(client__manager=user)
         if user.has_perm("assessments.review_case"):
             scope |= models.Q(status__in=Case.REVIEWABLE)
+        # Issue 8: the medical advisor sees cases with an emergency, the risk approver cases
+        # with a decision (the related models are looked up lazily: they import this module).
+        if user.has_perm("assessments.close_emergency"):
+            scope |= models.Q(self._has("Emergency"))
+        if user.has_perm("assessments.approve_decision"):
+            scope |= models.Q(self._has("Decision"))
         return self.filter(scope)
+
+    def _has(self, model_name: str) -> models.Exists:
+        related = self.model._meta.apps.get_model("assessments", model_name)
+        return models.Exists(related.objects.filter(case=models.OuterRef("pk")))
 
     def open(self) -> CaseQuerySet:
         return self.exclude(status__in=Case.FINAL)
@@ -82,6 +92,24 @@ class Case(models.Model):
     recommendation = models.CharField(_("recommendation"), max_length=20, blank=True)
     emergency_open = models.BooleanField(_("emergency open"), default=False, editable=False)
     reviewed_at = models.DateTimeField(_("medical opinion recorded at"), null=True, blank=True)
+    # Issue 8. The product the case is for (its health-data policy); copies of the pending
+    # decision's outcome and proposer, and the approver a review request excludes: the
+    # four-eyes guards read them without a query.
+    product = models.ForeignKey(
+        "assessments.Product", verbose_name=_("product"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    proposed_outcome = models.CharField(
+        _("proposed outcome"), max_length=30, blank=True, editable=False
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", editable=False,
+    )  # fmt: skip
+    excluded_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approver excluded by a review request"),
+        null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+    )  # fmt: skip
     version = models.PositiveIntegerField(_("row version"), default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,

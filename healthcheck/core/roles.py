@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "assessments.assess_case",
         "assessments.refer_case",
         "assessments.withdraw_case",
+        "assessments.propose_decision",
+        "assessments.view_product",
     ),
     Role.MEDICAL_ADVISOR: (
         "core.view_advisor_dashboard",
@@ -46,8 +48,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "assessments.review_case",
         "clients.view_healthdata",
         "clients.view_restricted_healthdata",
+        "assessments.close_emergency",  # record protocol steps, close (issue 8)
     ),
-    Role.RISK_APPROVER: ("core.view_approver_dashboard",),
+    Role.RISK_APPROVER: (
+        "core.view_approver_dashboard",
+        # Cases with a decision only (Case.objects.visible_to); never own proposals (workflow).
+        "assessments.view_case",
+        "assessments.approve_decision",
+        "assessments.view_product",
+    ),
     Role.COMPLIANCE_OFFICER: (
         "core.view_compliance_dashboard",
         "core.view_auditevent",
@@ -75,6 +84,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "assessments.delete_institutionoffer",
         "assessments.view_criticalvaluelist",
         "assessments.add_criticalvaluelist",
+        "assessments.view_product",
+        "assessments.add_product",
+        "assessments.change_product",
         "core.view_user",
         "core.add_user",
         "core.change_user",
