@@ -39,7 +39,7 @@ migrate: messages
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
 
 demo: migrate
-	DJANGO_DEBUG=1 $(PY) manage.py create_demo_users
+	DJANGO_DEBUG=1 $(PY) manage.py load_demo
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
