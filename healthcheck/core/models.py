@@ -165,9 +165,7 @@ class AuditEvent(AppendOnlyModel):
         # Every list is keyset-paginated on (occurred_at, id), optionally within one filter.
         indexes = [
             models.Index(fields=["occurred_at", "id"], name="audit_time_idx"),
-            models.Index(
-                fields=["client_public_id", "occurred_at", "id"], name="audit_client_idx"
-            ),
+            models.Index(fields=["client_public_id", "occurred_at", "id"], name="audit_client_idx"),
             models.Index(fields=["actor_label", "occurred_at", "id"], name="audit_actor_idx"),
             models.Index(fields=["action", "occurred_at", "id"], name="audit_action_idx"),
             models.Index(fields=["txid", "id"], name="audit_seal_order_idx"),
