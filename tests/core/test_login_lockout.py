@@ -77,7 +77,7 @@ def test_a_user_without_the_capability_cannot_see_lockouts(client, clara, carl):
     assert b"clara" not in response.content
 
 
-def test_behind_one_proxy_spoofed_forwarded_for_values_do_not_dodge_the_ip_lockout(
+def test_b22_behind_one_proxy_spoofed_forwarded_for_values_do_not_dodge_the_ip_lockout(
     client, settings, clara, carl
 ):
     settings.TRUSTED_PROXY_COUNT = 1

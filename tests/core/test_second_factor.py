@@ -77,7 +77,7 @@ def test_a_password_alone_does_not_open_an_account_with_a_second_factor(client, 
     assert response["Location"] == reverse("otp-verify")
 
 
-def test_a_totp_code_is_accepted_once(client, phone, backup, clock):
+def test_b24_a_totp_code_is_accepted_once(client, phone, backup, clock):
     code = _code(phone)
     assert _log_in(client, phone, code) == 302
     assert _is_through(client)
@@ -102,7 +102,7 @@ def test_a_code_from_a_step_before_the_last_used_one_is_refused(client, phone, b
     assert not _is_through(client)
 
 
-def test_after_five_totp_logins_a_backup_code_works_and_its_device_has_no_failures(
+def test_b24_after_five_totp_logins_a_backup_code_works_and_its_device_has_no_failures(
     client, phone, backup, clock
 ):
     for _login in range(5):
