@@ -8,6 +8,22 @@ from assessments.services.cases import (
     case_create,
     case_transition,
 )
+from assessments.services.decisions import (
+    DecisionRefused,
+    Proposal,
+    case_product_set,
+    decision_approve,
+    decision_propose,
+    decision_request_review,
+    decision_send_back,
+)
+from assessments.services.emergencies import (
+    emergencies_escalate,
+    emergency_close,
+    emergency_open,
+    emergency_step_record,
+)
+from assessments.services.followups import follow_up_done, rechecks_sweep
 from assessments.services.referrals import (
     ReferralRefused,
     cost_agreement_record,
@@ -30,19 +46,32 @@ from assessments.services.results import (
 from assessments.services.review import opinion_record
 
 __all__ = [
+    "DecisionRefused",
     "ImportOutcome",
+    "Proposal",
     "ReferralRefused",
     "ResultsRefused",
     "VersionConflict",
     "assessment_run",
     "case_collect",
     "case_create",
+    "case_product_set",
     "case_transition",
     "client_report_accept",
     "cost_agreement_record",
+    "decision_approve",
+    "decision_propose",
+    "decision_request_review",
+    "decision_send_back",
+    "emergencies_escalate",
+    "emergency_close",
+    "emergency_open",
+    "emergency_step_record",
     "fhir_import",
+    "follow_up_done",
     "institutions_suspend_expired",
     "opinion_record",
+    "rechecks_sweep",
     "referral_create",
     "referral_expire",
     "referral_issue",

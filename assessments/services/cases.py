@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from assessments import selectors, snapshot, workflow
 from assessments.models import Assessment, Case, CriticalValueList
 from assessments.rules import InputError, PackError, evaluate
+from assessments.services import emergencies
 from assessments.workflow import Action, TransitionNotAllowed
 from clients.models import Client
 from healthcheck.core import audit
@@ -138,4 +139,8 @@ def _store_assessment(
         recommendation=result.recommendation, reassessment=reassessment,
         pack=f"{result.pack_id}@{result.pack_version}",
     )  # fmt: skip
+    # Issue 8: an A-class flag (PHQ-9 item 9 included) opens the emergency protocol.
+    trigger = emergencies.trigger_for_flags(assessment.result.get("flags", []))
+    if trigger is not None:
+        emergencies.emergency_open(case=case, trigger=trigger, actor=actor)
     return assessment

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import Case, Opinion
+from assessments.models import Case, Emergency, Opinion
 from assessments.services.cases import assessment_run, case_transition
+from assessments.services.emergencies import emergency_open
 from assessments.workflow import Action
 from healthcheck.core import audit
 from healthcheck.core.audit import AuditAction
@@ -28,7 +29,7 @@ def opinion_record(
 ) -> Opinion:
     """Record a medical opinion (texts encrypted), then re-assess the case with the engine on
     the new results (a new Assessment with ``is_reassessment``). Starts the medical review if
-    needed. ``is_urgent`` is kept for issue 8's emergency protocol.
+    needed. An urgent opinion opens the emergency protocol.
 
     Raises: PermissionDenied (no ``review_case``; audited), ValidationError (empty
     interpretation), TransitionNotAllowed.
@@ -54,6 +55,9 @@ def opinion_record(
         case=case, fields=("interpretation", "significant_findings", "recommended_follow_up"),
         urgent=is_urgent,
     )  # fmt: skip
+    if is_urgent:  # issue 8: an urgent opinion opens the emergency protocol
+        emergency_open(case=case, trigger=Emergency.Trigger.URGENT_OPINION, actor=actor)
+        case.refresh_from_db()
     opinion.reassessment = assessment_run(case=case, actor=actor, reassessment=True)
     opinion.save(update_fields=["reassessment"])
     case.reviewed_at = timezone.now()
