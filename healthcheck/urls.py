@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from assessments import dashboards
 from healthcheck.core import views as core_views
 
 handler400 = "healthcheck.core.views.bad_request"
@@ -13,10 +14,10 @@ handler500 = "healthcheck.core.views.server_error"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("home/manager/", core_views.home_manager, name="home-manager"),
-    path("home/advisor/", core_views.home_advisor, name="home-advisor"),
-    path("home/approver/", core_views.home_approver, name="home-approver"),
-    path("home/compliance/", core_views.home_compliance, name="home-compliance"),
+    path("home/manager/", dashboards.manager_home, name="home-manager"),
+    path("home/advisor/", dashboards.advisor_home, name="home-advisor"),
+    path("home/approver/", dashboards.approver_home, name="home-approver"),
+    path("home/compliance/", dashboards.compliance_home, name="home-compliance"),
     path("home/admin/", core_views.home_admin, name="home-admin"),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
