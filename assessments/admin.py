@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from assessments.models import CheckupItem, CriticalValueList, InstitutionOffer
+from assessments.models import CheckupItem, CriticalValueList, InstitutionOffer, Product
 
 
 @admin.register(CheckupItem)
@@ -32,3 +32,13 @@ class CriticalValueListAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return obj is None and super().has_change_permission(request, obj)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    """The product catalogue and each product's health-data policy (FAIR-01)."""
+
+    list_display = ("code", "name_en", "name_zh", "business_line", "jurisdiction", "health_policy")
+    list_filter = ("business_line", "jurisdiction", "health_policy", "is_active")
+    search_fields = ("code", "name_en", "name_zh")
+    actions = None

@@ -190,3 +190,23 @@ def age_at(client: Client, day: datetime.date) -> int | None:
     if not isinstance(birth, datetime.date):
         return None
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def decision_get(*, viewer: Any, public_id: uuid.UUID | str) -> Any:
+    """A decision on a case in the viewer's scope. Raises Http404 (audited)."""
+    from assessments.models import Decision
+
+    rows = Decision.objects.filter(case__in=Case.objects.visible_to(viewer)).select_related(
+        "case__client", "proposed_by", "decided_by", "product"
+    )
+    return audit.get_scoped_or_404(rows, viewer, public_id=public_id)
+
+
+def emergency_get(*, viewer: Any, public_id: uuid.UUID | str) -> Any:
+    """An emergency on a case in the viewer's scope. Raises Http404 (audited)."""
+    from assessments.models import Emergency
+
+    rows = Emergency.objects.filter(case__in=Case.objects.visible_to(viewer)).select_related(
+        "case__client__manager", "closed_by"
+    )
+    return audit.get_scoped_or_404(rows, viewer, public_id=public_id)

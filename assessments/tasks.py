@@ -1,4 +1,5 @@
-"""Assessment tasks: referral reminders, expiry of stale referrals, institution suspension.
+"""Assessment tasks: referral reminders, expiry of stale referrals, institution suspension;
+issue 8: notification e-mails, the emergency escalation sweep and the daily re-check sweep.
 
 Tasks take ids and flags only and load everything else; reminder bodies run once per outbox
 row (``outbox.run_once``). E-mails carry only a link, never health data.
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from assessments import services
-from assessments.models import Referral
+from assessments.models import InboxMessage, Referral
 from healthcheck.core import outbox
 
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "time_limit": 300}
@@ -85,3 +86,40 @@ def referrals_expire_task() -> int:
 def institutions_suspend_task() -> int:
     """Beat: suspend institutions past their qualification expiry (idempotent)."""
     return services.institutions_suspend_expired()
+
+
+def _inbox_link(message: InboxMessage) -> str:
+    if message.case_id is None:
+        return settings.SITE_URL.rstrip("/") + reverse("assessments:follow-up-inbox")
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "assessments:case-detail", args=[message.case.public_id]
+    )
+
+
+@shared_task(name="assessments.inbox_mail_task", bind=True, ignore_result=True, **TASK_OPTIONS)
+def inbox_mail_task(self, message_id: int) -> None:  # type: ignore[no-untyped-def]
+    """E-mail one in-app message to its recipient: a subject by kind and a link, no values."""
+    with outbox.run_once(self.request.id) as should_run:
+        message = InboxMessage.objects.select_related("recipient", "case").filter(pk=message_id)
+        message = message.first()
+        if not should_run or message is None or not message.recipient.email:
+            return
+        recipient = message.recipient
+        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+            context = {"link": _inbox_link(message), "kind": message.kind}
+            subject = render_to_string("emails/inbox_message_subject.txt", context).strip()
+            body = render_to_string("emails/inbox_message_body.txt", context)
+            html = render_to_string("emails/inbox_message_body.html", context)
+        send_mail(subject, body, None, [recipient.email], html_message=html)
+
+
+@shared_task(name="assessments.emergencies_escalate_task", ignore_result=True, **TASK_OPTIONS)
+def emergencies_escalate_task() -> int:
+    """Beat: escalate overdue emergency steps once each (system actor)."""
+    return services.emergencies_escalate()
+
+
+@shared_task(name="assessments.rechecks_sweep_task", ignore_result=True, **TASK_OPTIONS)
+def rechecks_sweep_task() -> int:
+    """Beat: re-check tasks and reminders for files past their review date; mark them stale."""
+    return services.rechecks_sweep()

@@ -379,6 +379,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.institutions_suspend_task",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Escalate overdue emergency protocol steps (2 h contact, 24 h, 7 d) once each; every 5 min.
+    "emergencies-escalate": {"task": "assessments.emergencies_escalate_task", "schedule": 300.0},
+    # Re-check tasks and reminders for health files past their review date, 08:00 Shanghai.
+    "rechecks-sweep": {
+        "task": "assessments.rechecks_sweep_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 # Days after attendance without a report before the "report overdue" reminder.
 REFERRAL_REPORT_OVERDUE_DAYS = env_int("REFERRAL_REPORT_OVERDUE_DAYS", 7)

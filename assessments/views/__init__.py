@@ -1,6 +1,26 @@
-"""Assessment views (function-based): cases, referrals, results intake and medical review."""
+"""Assessment views (function-based): cases, referrals, results intake, medical review,
+decisions, emergencies, the health file and follow-ups."""
 
+from assessments.views.care import (
+    emergency_close,
+    emergency_detail,
+    emergency_list,
+    emergency_step,
+    follow_up_done,
+    follow_up_inbox,
+    health_file,
+)
 from assessments.views.cases import assessment_detail, case_action, case_detail, case_list
+from assessments.views.decide import (
+    case_product,
+    decision_approve,
+    decision_detail,
+    decision_explanation,
+    decision_explanation_pdf,
+    decision_propose,
+    decision_review,
+    decision_send_back,
+)
 from assessments.views.referrals import (
     referral_create,
     referral_detail,
@@ -20,7 +40,22 @@ __all__ = [
     "case_action",
     "case_detail",
     "case_list",
+    "case_product",
     "client_report",
+    "decision_approve",
+    "decision_detail",
+    "decision_explanation",
+    "decision_explanation_pdf",
+    "decision_propose",
+    "decision_review",
+    "decision_send_back",
+    "emergency_close",
+    "emergency_detail",
+    "emergency_list",
+    "emergency_step",
+    "follow_up_done",
+    "follow_up_inbox",
+    "health_file",
     "referral_create",
     "referral_detail",
     "referral_letter",

@@ -53,6 +53,11 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "imports": selectors.result_imports(case=case),
         "documents": case.documents.select_related("document"),
         "opinions": case.opinions.select_related("recorded_by").order_by("-recorded_at"),
+        # Issue 8: decisions, emergencies (no trigger shown to managers), the propose link.
+        "decisions": case.decisions.order_by("-proposed_at"),
+        "emergencies": case.emergencies.order_by("-opened_at"),
+        "open_emergency": case.emergencies.filter(closed_at__isnull=True).first(),
+        "can_propose": workflow.Action.PROPOSE in allowed,
     }
     return render(request, "assessments/case_detail.html", context)
 
