@@ -82,7 +82,7 @@ class DecisionForm(ActionForm):
                 help_text=_("Parameter, e.g. amount, years, percentage or scope"),
             )  # fmt: skip
 
-    def controls(self) -> list[dict[str, str]]:
+    def control_list(self) -> list[dict[str, str]]:
         data = self.cleaned_data
         return [
             {"kind": c.value, "parameter": data[f"control_{c.value}"].strip()}
@@ -94,7 +94,7 @@ class DecisionForm(ActionForm):
         data = self.cleaned_data
         return Proposal(
             outcome=data["outcome"], rationale=data["rationale"], cited=data["cited"],
-            controls=self.controls(), postpone_until=data["postpone_until"],
+            controls=self.control_list(), postpone_until=data["postpone_until"],
             postpone_condition=data["postpone_condition"],
             override_reason=data["override_reason"],
         )  # fmt: skip

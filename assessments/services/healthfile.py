@@ -48,13 +48,14 @@ def _series(obs: list[Any], kind: str) -> list[charts.Point]:
 
 
 def _bmi_series(obs: list[Any]) -> list[charts.Point]:
-    """BMI per measurement time: reported BMI, else weight over the latest height before it."""
-    points, height = _series(obs, "bmi"), None
-    for o in sorted(obs, key=lambda o: o.effective_at):
-        if o.kind == "height" and isinstance(o.value, Decimal):
-            height = o.value
-        elif o.kind == "weight" and isinstance(o.value, Decimal) and height:
-            points.append((o.effective_at, measurements.bmi(height, o.value)))
+    """BMI per weighing: reported BMI, else the weight over the latest height measured at or
+    before it (height and weight of one visit share a timestamp)."""
+    points = _series(obs, "bmi")
+    heights = sorted(_series(obs, "height"))
+    for when, weight in _series(obs, "weight"):
+        known = [h for at, h in heights if at <= when]
+        if known:
+            points.append((when, measurements.bmi(known[-1], weight)))
     return points
 
 
