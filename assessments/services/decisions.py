@@ -157,7 +157,11 @@ def _check_floor(case: Case, p: Proposal) -> bool:
 
 
 def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("client", "product").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("client", "product")
+        .get(pk=case.pk)
+    )
 
 
 def _may_propose(case: Case, actor: Any) -> None:

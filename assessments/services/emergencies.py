@@ -97,7 +97,9 @@ def emergency_step_record(*, step: EmergencyStep, actor: Any, note: str) -> Emer
     Raises: PermissionDenied (audited), ValidationError (empty note, already done).
     """
     step = (
-        EmergencyStep.objects.select_for_update().select_related("emergency__case").get(pk=step.pk)
+        EmergencyStep.objects.select_for_update(of=("self",))
+        .select_related("emergency__case")
+        .get(pk=step.pk)
     )
     _may_act(step.emergency, actor, AuditAction.EMERGENCY_STEP_RECORDED)
     if not note.strip():

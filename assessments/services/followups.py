@@ -111,7 +111,7 @@ def follow_up_create(
 @transaction.atomic
 def follow_up_done(*, task: FollowUp, actor: Any) -> FollowUp:
     """Mark one of the actor's tasks done. Raises PermissionDenied (not the assignee; audited)."""
-    task = FollowUp.objects.select_for_update().select_related("client").get(pk=task.pk)
+    task = FollowUp.objects.select_for_update(of=("self",)).select_related("client").get(pk=task.pk)
     if task.assignee_id != actor.pk:
         audit.record_denied(
             actor=actor, action=AuditAction.FOLLOW_UP_DONE, target=task, client=task.client,
@@ -150,7 +150,7 @@ def rechecks_sweep(*, actor: Any = SystemActor.RECHECK_SCHEDULER, today: Any = N
     """
     today = today or timezone.localdate()
     created = 0
-    due = ReviewSchedule.objects.select_for_update().select_related("client__manager")
+    due = ReviewSchedule.objects.select_for_update(of=("self",)).select_related("client__manager")
     for schedule in due.filter(next_review_on__lte=today):
         if active_consent(schedule.client, Purpose.HEALTH_CHECK, None) is None:
             continue
