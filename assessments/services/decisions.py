@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +29,6 @@ from assessments.models import Assessment, Case, Control, Decision, InboxMessage
 from assessments.rules.packs import OUTCOMES
 from assessments.services.cases import VersionConflict, case_transition
 from assessments.services.followups import (
-    add_months,
     follow_up_create,
     inbox_post,
     inbox_post_many,
@@ -239,9 +239,9 @@ def next_review_on(decision: Decision, today: datetime.date) -> datetime.date | 
     """12 months after "proceed normally", 6 with controls, the postpone date (or 6 months
     for a named condition); none after a decline."""
     if decision.outcome in REVIEW_MONTHS:
-        return add_months(today, REVIEW_MONTHS[decision.outcome])
+        return today + relativedelta(months=REVIEW_MONTHS[decision.outcome])
     if decision.outcome == Outcome.POSTPONE:
-        return decision.postpone_until or add_months(today, 6)
+        return decision.postpone_until or today + relativedelta(months=6)
     return None
 
 

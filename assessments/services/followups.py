@@ -65,18 +65,6 @@ def inbox_post_many(
     return posted
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` plus whole months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return datetime.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
-
-
 def review_schedule_set(*, client: Client, day: datetime.date, actor: Any, case: Case) -> None:
     """Set the client's next review date (fresh, not stale) and mirror it on the client."""
     ReviewSchedule.objects.update_or_create(

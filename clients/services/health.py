@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -205,17 +206,6 @@ def observation_record(
     return created
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return datetime.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
-
-
 @transaction.atomic
 def health_recheck(*, client: Client, actor: Any) -> datetime.date | None:
     """Set the client's next review date from the latest declaration (12 months; 6 when
@@ -230,7 +220,7 @@ def health_recheck(*, client: Client, actor: Any) -> datetime.date | None:
     if latest is None:
         return None
     months = 6 if latest.follow_up else 12
-    client.next_review_on = _add_months(timezone.localdate(latest.submitted_at), months)
+    client.next_review_on = timezone.localdate(latest.submitted_at) + relativedelta(months=months)
     client.save(update_fields=["next_review_on", "updated_at"])
     audit.record(
         actor=actor, action=AuditAction.CLIENT_CHANGED, target=client, client=client,
