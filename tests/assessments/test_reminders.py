@@ -11,7 +11,8 @@ import pytest
 from celery.schedules import crontab
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from assessments import services
 from assessments.models import Case, Referral
@@ -32,7 +33,9 @@ def local(*args: int) -> datetime.datetime:
 
 @pytest.fixture
 def manager_mail(clara: Any) -> None:
+    """Clara has an e-mail address and chose English: her reminders come in English."""
     clara.email = "clara@bank.example"
+    clara.language = "en"
     clara.save()
 
 
@@ -69,6 +72,22 @@ def test_appointment_tomorrow_uses_the_local_day_and_is_sent_once(
     key = f"reminder:{referral.pk}:appointment_tomorrow"
     assert OutboxMessage.objects.filter(dedupe_key=key).count() == 1
     assert len(events("reminder.queued")) == 1
+
+
+def test_reminder_is_in_the_default_chinese_when_the_manager_chose_no_language(
+    referral: Referral, clara: Any, manager_mail: None, monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any, mailoutbox: Any,
+) -> None:  # fmt: skip
+    clara.language = ""
+    clara.save()
+    _book(referral, clara, local(2025, 5, 2, 10, 0))
+    freeze(monkeypatch, local(2025, 5, 1, 9, 0))
+    _sweep(django_capture_on_commit_callbacks)
+    with translation.override("zh-hans"):
+        chinese = gettext("Check-up appointment tomorrow")
+    assert chinese != "Check-up appointment tomorrow"  # the catalogue translates it
+    (mail,) = mailoutbox
+    assert mail.subject == chinese
 
 
 def test_reminder_e_mail_carries_a_link_and_no_health_data(

@@ -3,9 +3,11 @@
 A slice of the NHANES demo is loaded first (survey 93705, systolic 202 mmHg, is an emergency).
 Then: the client manager sees the dashboard, creates a client, records consent and the
 declaration, opens a case and runs the assessment, refers with a cost agreement, uploads the
-FHIR results; the medical advisor records an opinion; the compliance officer finds every step and
-the reads in the audit trail and the client's access report; the emergency shows on the
-manager's and the advisor's dashboards; a manager of another portfolio gets 404.
+FHIR results; the medical advisor records an opinion; the manager proposes "proceed with risk
+controls" citing a finding and a risk approver (not the proposer) approves it; the compliance
+officer finds every step and the reads in the audit trail and the client's access report; the
+emergency shows on the manager's and the advisor's dashboards; a manager of another portfolio
+gets 404.
 
 Screenshots: test-artifacts/screenshots/walkthrough-*.png (the key ones are copied by hand into
 docs/screenshots/ for the README).
@@ -38,6 +40,7 @@ PASSWORD = "demo-pass-2026"
 STEPS = (
     "consent.granted", "declaration.saved", "case.created", "assessment.created",
     "referral.issued", "results.imported", "opinion.recorded", "health_record.viewed",
+    "decision.proposed", "decision.approved",
 )  # fmt: skip
 
 
@@ -136,6 +139,43 @@ def _refer_and_upload(page: Page, base: str, client: Client, shots: Path, tmp: P
     _shot(page, shots, "06-fhir-results")
 
 
+def _propose_with_controls(page: Page, base: str, case: Any, shots: Path) -> str:
+    """The manager proposes "proceed with risk controls" citing the blood-pressure finding;
+    returns the decision's URL."""
+    page.goto(base + reverse("assessments:case-detail", args=[case.public_id]))
+    page.get_by_test_id("action-propose").click()
+    page.check("input[name=outcome][value=proceed_with_controls]")
+    page.fill("#id_control_premium_loading", "25%")
+    page.fill("#id_control_enhanced_monitoring", "Blood pressure re-check every 6 months")
+    page.get_by_role("checkbox", name="Blood pressure (grade_1)").check()
+    page.fill("#id_rationale", "Grade 1 hypertension on re-measure: premium loading, monitoring.")
+    _shot(page, shots, "13-decision-proposal")
+    page.get_by_test_id("decision-submit").click()
+    expect(page.get_by_test_id("decision-status")).to_have_attribute("data-status", "proposed")
+    expect(page.get_by_test_id("decision-outcome")).to_contain_text("Proceed with risk controls")
+    cited = page.get_by_test_id("decision-cited").locator("li")
+    expect(cited).to_have_count(1)
+    expect(cited).to_have_text("Blood pressure (grade_1)")
+    expect(page.get_by_test_id("decision-approve")).to_have_count(0)  # never own proposal
+    return page.url
+
+
+def _approve(approver: Page, base: str, case: Any, decision_url: str, shots: Path) -> None:
+    """The risk approver finds the proposal on the dashboard and approves it."""
+    _log_in(approver, base, "approver")
+    row = approver.get_by_test_id("proposals-row").filter(has_text=str(case.public_id)[:8])
+    expect(row).to_contain_text("Proceed with risk controls")
+    row.get_by_test_id("proposal-link").click()
+    approver.get_by_test_id("decision-list").get_by_role("link").first.click()
+    assert approver.url == decision_url
+    expect(approver.get_by_test_id("decision-terms")).to_contain_text("premium_loading: 25%")
+    _shot(approver, shots, "14-decision-approval")
+    approver.get_by_test_id("decision-approve").click()
+    expect(approver.get_by_test_id("decision-status")).to_have_attribute("data-status", "approved")
+    expect(approver.get_by_test_id("decided-by")).to_contain_text("approver")
+    expect(approver.get_by_test_id("next-review")).to_be_visible()
+
+
 def test_walkthrough_of_one_case_and_the_emergency_as_every_role(
     page: Page, browser: Browser, live_server: Any, demo: dict, screenshots_dir: Path,
     tmp_path: Path,
@@ -164,6 +204,11 @@ def test_walkthrough_of_one_case_and_the_emergency_as_every_role(
     advisor.get_by_test_id("opinion-submit").click()
     expect(advisor.get_by_test_id("recommendation")).to_be_visible()
     advisor.close()
+
+    decision_url = _propose_with_controls(page, base, case, screenshots_dir)
+    approver = browser.new_page()
+    _approve(approver, base, case, decision_url, screenshots_dir)
+    approver.close()
 
     compliance = browser.new_page()
     _log_in(compliance, base, "compliance")
