@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -98,6 +100,23 @@ def _english_outside_requests() -> Iterator[None]:
     Simplified Chinese, from LanguageMiddleware; a test may override either."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _checkup_catalogue_after_flush(request: pytest.FixtureRequest) -> None:
+    """Transactional tests (``transactional_db``, ``live_server``) end with a flush, which also
+    empties the check-up catalogue seeded by migration 0002: the next one would find no items
+    to refer to. Seed it again (idempotent) before each of them."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if not (
+        "transactional_db" in names
+        or "live_server" in names
+        or (marker is not None and marker.kwargs.get("transaction"))
+    ):
+        return
+    request.getfixturevalue("transactional_db")
+    import_module("assessments.migrations.0002_seed_checkup_catalogue").seed(django_apps, None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,12 +16,10 @@ docs/screenshots/ for the README).
 from __future__ import annotations
 
 import io
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -49,8 +47,6 @@ def demo(settings: Any, tmp_path: Path) -> dict[str, Any]:
     """Three survey rows through ``load_demo`` (embedded profile), plus a sharing notice."""
     settings.MEDIA_ROOT = tmp_path / "media"
     keys.reset_state()
-    # A transactional test run before this one flushed the catalogue seeded by migration 0002.
-    import_module("assessments.migrations.0002_seed_checkup_catalogue").seed(django_apps, None)
     settings.DEBUG = True
     call_command("load_demo", rows=3, stdout=io.StringIO())
     settings.DEBUG = False
