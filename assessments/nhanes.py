@@ -198,6 +198,9 @@ def phq9_answers(row: dict[str, str]) -> dict[str, int | None] | None:
 
 def declaration_answers(row: dict[str, str]) -> dict[str, Any]:
     """The survey's answers as the declaration's plain values (only what the survey holds)."""
+    # NHANES is a US survey: region (north/south of the Yangtze) and urban/rural residence have
+    # no meaning for it and stay unknown (so China-PAR answers "not applicable" for the demo
+    # clients); the sample has no blood-pressure-medication column, so treatment stays unknown.
     return {
         "self_rated_health": SELF_RATED.get(row["GeneralHealthCondition"], ""),
         "smoking": SMOKING_STATUS.get(row["DoYouNowSmokeCigarettes"], ""),

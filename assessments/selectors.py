@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, Case, ResultImport
 from assessments.rules import CaseInputs, Observation
+from assessments.rules.inputs import REGIONS, RESIDENCES
 from clients.gate import consent_require
 from clients.models import Client, Purpose
 from clients.models import Observation as StoredObservation
@@ -27,6 +28,7 @@ from healthcheck.core.fields import Unreadable, reveal
 RESTRICTED_MEASURES = frozenset({"phq9", "gad7"})
 RESTRICTED_CAPABILITY = "clients.view_restricted_healthdata"
 DIABETES_CODES = ("E10", "E11", "E12", "E13", "E14")
+YES_NO = {"yes": True, "no": False}  # clients.Declaration.YesNo; "unknown" -> None
 
 
 def case_get(*, viewer: Any, public_id: uuid.UUID | str) -> Case:
@@ -63,6 +65,8 @@ def _answers(raw: Any) -> dict[int, int]:
 
 
 def _declaration_facts(client: Client) -> dict[str, Any]:
+    """CaseInputs facts from the latest declaration. "unknown", blank, NULL (asked before the
+    question existed) and unreadable answers all leave the fact ``None``; nothing is guessed."""
     latest = client.declarations.order_by("-version").first()
     if latest is None:
         return {"questionnaires": {}, "conditions": ()}
@@ -71,6 +75,8 @@ def _declaration_facts(client: Client) -> dict[str, Any]:
     family = reveal(latest, "family_history")
     smoking = reveal(latest, "smoking")
     questionnaires = {n: _answers(reveal(latest, n)) for n in ("phq9", "gad7")}
+    region, residence = reveal(latest, "region"), reveal(latest, "residence")
+    declared_diabetes = YES_NO.get(reveal(latest, "diabetes"))
     return {
         "questionnaires": {n: a for n, a in questionnaires.items() if a},
         "conditions": tuple(codes),
@@ -78,7 +84,11 @@ def _declaration_facts(client: Client) -> dict[str, Any]:
         "family_history_ascvd": "ascvd" in family.get("conditions", ())
         if isinstance(family, dict)
         else None,
-        "diabetes": True if any(c.startswith(DIABETES_CODES) for c in codes) else None,
+        # A diabetes code wins; otherwise the declared answer (the service refuses "no" + code).
+        "diabetes": True if any(c.startswith(DIABETES_CODES) for c in codes) else declared_diabetes,
+        "on_bp_treatment": YES_NO.get(reveal(latest, "bp_treatment")),
+        "region": region if region in REGIONS else None,
+        "residence": residence if residence in RESIDENCES else None,
     }
 
 
@@ -92,6 +102,8 @@ def _imported_facts(case: Case, facts: dict[str, Any]) -> None:
             facts["questionnaires"][name] = {int(k): v for k, v in items.items()}
         codes = extras.get("conditions", ())
         facts["conditions"] = tuple(dict.fromkeys((*facts["conditions"], *codes)))
+    if any(c.startswith(DIABETES_CODES) for c in facts["conditions"]):
+        facts["diabetes"] = True  # an imported E10-E14 Condition means yes, as in fhir.py
 
 
 def _engine_observations(client: Client) -> tuple[Observation, ...]:

@@ -53,6 +53,29 @@ class DeclarationForm(forms.Form):
     alcohol = forms.ChoiceField(
         label=_("Alcohol"), choices=_blank(Declaration.Alcohol.choices), required=False
     )
+    # China-PAR inputs (RULES.md §3.5): without region, residence (men), treatment and diabetes
+    # the cn pack's default risk model answers "not applicable".
+    region = forms.ChoiceField(
+        label=_("Lives north or south of the Yangtze River"),
+        choices=_blank(Declaration.Region.choices),
+        required=False,
+    )
+    residence = forms.ChoiceField(
+        label=_("Lives in an urban or rural area"),
+        choices=_blank(Declaration.Residence.choices),
+        required=False,
+    )
+    bp_treatment = forms.ChoiceField(
+        label=_("Currently taking blood-pressure medication"),
+        choices=_blank(Declaration.YesNo.choices),
+        required=False,
+    )
+    diabetes = forms.ChoiceField(
+        label=_("Diagnosed with diabetes"),
+        choices=_blank(Declaration.YesNo.choices),
+        required=False,
+        help_text=_("A diabetes code (E10-E14) in the medical history also counts as yes."),
+    )
     notes = FreeTextField(label=_("Other notes"), max_length=2000, textarea=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -250,6 +273,10 @@ def to_input(
         family_history=family if family["conditions"] or "notes" in family else {},
         smoking=main.cleaned_data["smoking"],
         alcohol=main.cleaned_data["alcohol"],
+        region=main.cleaned_data["region"],
+        residence=main.cleaned_data["residence"],
+        bp_treatment=main.cleaned_data["bp_treatment"],
+        diabetes=main.cleaned_data["diabetes"],
         notes=main.cleaned_data["notes"],
         phq9=phq9.answers(),
         gad7=gad7.answers(),

@@ -68,6 +68,23 @@ class Declaration(enc.EncryptedModel):
         REGULAR = "regular", _("Regular")
         HEAVY = "heavy", _("Heavy")
 
+    # China-PAR inputs (RULES.md §3.1, §3.5). "unknown" is an answer; blank/NULL = not asked
+    # (declarations saved before these questions existed). Both leave the engine input unknown.
+    class Region(models.TextChoices):
+        NORTH = "north", _("North of the Yangtze River")
+        SOUTH = "south", _("South of the Yangtze River")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Residence(models.TextChoices):
+        URBAN = "urban", _("Urban")
+        RURAL = "rural", _("Rural")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class YesNo(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        UNKNOWN = "unknown", _("Unknown")
+
     client = models.ForeignKey(
         Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="declarations"
     )
@@ -88,6 +105,28 @@ class Declaration(enc.EncryptedModel):
     )
     alcohol = enc.EncryptedCharField(
         _("alcohol"), max_length=20, choices=Alcohol.choices, blank=True
+    )
+    region = enc.EncryptedCharField(
+        _("region of residence"), max_length=20, choices=Region.choices, null=True, blank=True
+    )
+    residence = enc.EncryptedCharField(
+        _("urban or rural residence"),
+        max_length=20,
+        choices=Residence.choices,
+        null=True,
+        blank=True,
+    )
+    bp_treatment = enc.EncryptedCharField(
+        _("currently taking blood-pressure medication"),
+        max_length=20,
+        choices=YesNo.choices,
+        null=True,
+        blank=True,
+    )
+    # A declared "no" is what lets a risk model run for a client without diabetes; a diabetes
+    # condition (E10-E14) above means yes, and a "no" beside one is refused.
+    diabetes = enc.EncryptedCharField(
+        _("diagnosed with diabetes"), max_length=20, choices=YesNo.choices, null=True, blank=True
     )
     notes = enc.EncryptedTextField(_("notes"), blank=True)
     # {"1": 0, ..., "9": null}: answers 0-3 by item number, null = not answered (restricted).

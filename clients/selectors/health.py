@@ -76,6 +76,10 @@ class DeclarationView:
     self_rated_health: str
     smoking: str
     alcohol: str
+    region: str
+    residence: str
+    bp_treatment: str
+    diabetes: str
     medications: str
     family_history: list[str]
     family_history_notes: str
@@ -197,6 +201,10 @@ def _declaration_view(
         ),
         smoking=_choice_label(Declaration.Smoking, reveal(declaration, "smoking")),
         alcohol=_choice_label(Declaration.Alcohol, reveal(declaration, "alcohol")),
+        region=_choice_label(Declaration.Region, reveal(declaration, "region")),
+        residence=_choice_label(Declaration.Residence, reveal(declaration, "residence")),
+        bp_treatment=_choice_label(Declaration.YesNo, reveal(declaration, "bp_treatment")),
+        diabetes=_choice_label(Declaration.YesNo, reveal(declaration, "diabetes")),
         medications=_text(reveal(declaration, "medications")),
         family_history=[str(family_labels.get(c, c)) for c in family.get("conditions", [])],
         family_history_notes=family.get("notes", ""), notes=_text(reveal(declaration, "notes")),

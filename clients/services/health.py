@@ -28,6 +28,7 @@ from healthcheck.core import audit, outbox
 from healthcheck.core.audit import AuditAction
 
 RECHECK_TASK = "clients.health_recheck_task"
+DIABETES_CODES = ("E10", "E11", "E12", "E13", "E14")  # ICD-10 diabetes mellitus
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class DeclarationInput:
     family_history: Mapping[str, Any] = field(default_factory=dict)
     smoking: str = ""
     alcohol: str = ""
+    region: str = ""  # Declaration.Region; "" = not asked
+    residence: str = ""  # Declaration.Residence
+    bp_treatment: str = ""  # Declaration.YesNo: currently taking blood-pressure medication
+    diabetes: str = ""  # Declaration.YesNo: diagnosed with diabetes
     notes: str = ""
     phq9: Mapping[str, int | None] | None = None
     gad7: Mapping[str, int | None] | None = None
@@ -65,6 +70,10 @@ def _check_declaration(data: DeclarationInput) -> None:
         "self_rated_health": Declaration.SelfRatedHealth.values,
         "smoking": Declaration.Smoking.values,
         "alcohol": Declaration.Alcohol.values,
+        "region": Declaration.Region.values,
+        "residence": Declaration.Residence.values,
+        "bp_treatment": Declaration.YesNo.values,
+        "diabetes": Declaration.YesNo.values,
     }
     for name, allowed in choices.items():
         if getattr(data, name) and getattr(data, name) not in allowed:
@@ -77,6 +86,10 @@ def _check_declaration(data: DeclarationInput) -> None:
     unknown = set(data.family_history.get("conditions", ())) - known
     if unknown:
         errors["family_history"] = _("Choose family history from the list.")
+    if data.diabetes == Declaration.YesNo.NO and any(
+        entry.get("code", "").startswith(DIABETES_CODES) for entry in data.conditions
+    ):
+        errors["diabetes"] = _("The medical history lists diabetes; the answer cannot be no.")
     if errors:
         raise ValidationError(errors)
 
@@ -111,7 +124,9 @@ def declaration_save(*, actor: Any, client: Client, data: DeclarationInput) -> D
         client=client, version=version, consent=consent,
         self_rated_health=data.self_rated_health, conditions=list(data.conditions),
         medications=data.medications, family_history=dict(data.family_history),
-        smoking=data.smoking, alcohol=data.alcohol, notes=data.notes,
+        smoking=data.smoking, alcohol=data.alcohol, region=data.region,
+        residence=data.residence, bp_treatment=data.bp_treatment, diabetes=data.diabetes,
+        notes=data.notes,
         phq9=dict(data.phq9) if data.phq9 else None, gad7=dict(data.gad7) if data.gad7 else None,
         scores=scores, measured_at=data.measured_at,
         follow_up=questionnaires.needs_follow_up(data.phq9, scores), submitted_by=actor,
@@ -133,7 +148,8 @@ def declaration_save(*, actor: Any, client: Client, data: DeclarationInput) -> D
 
 def _filled_fields(data: DeclarationInput) -> list[str]:
     names = ("self_rated_health", "conditions", "medications", "family_history", "smoking")
-    names += ("alcohol", "notes", "phq9", "gad7")
+    names += ("alcohol", "region", "residence", "bp_treatment", "diabetes", "notes", "phq9")
+    names += ("gad7",)
     return [n for n in names if getattr(data, n)] + (["observations"] if data.observations else [])
 
 
