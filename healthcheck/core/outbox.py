@@ -157,6 +157,10 @@ def enqueue_detached(
 
 def _run_eagerly(message: OutboxMessage) -> None:
     try:
+        # A web process has imported only the task modules its views happened to import; the
+        # worker would have autodiscovered them all, so the eager path does the same first.
+        if message.task_name not in app.tasks:
+            app.loader.import_default_modules()
         app.tasks[message.task_name].apply(
             args=message.args, kwargs=message.kwargs, task_id=str(message.pk), throw=True
         )
