@@ -1,6 +1,10 @@
 """Care suggestions (PRODUCT step 6): lifestyle education per finding, in Chinese and English
 (data: ``assessments/data/interventions.json``), and products from the catalogue that fit the
-findings where the product's health-data policy allows using them. Reads only; no writes."""
+findings where the product's health-data policy allows using them. Reads only; no writes.
+
+Product suggestions are a separate processing purpose: none without an active
+``product_recommendation`` consent, none while an emergency is open on the client, and never a
+product whose health-data policy forbids health inputs."""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessments import findings as fnd
-from assessments.models import Case, Product
+from assessments.models import Case, Emergency, Product
+from clients.gate import active_consent
+from clients.models import Purpose
 
 
 @dataclass(frozen=True)
@@ -30,18 +36,30 @@ def interventions_for(found: list[fnd.Finding]) -> list[Suggestion]:
     return list(seen.values())
 
 
-def products_for(case: Case, found: list[fnd.Finding]) -> list[Product]:
-    """Active products whose health-data policy allows health data and that suit a finding,
-    then products that need no health data (offered to everyone)."""
+def products_allowed(case: Case | None) -> bool:
+    """True when the client may be shown product suggestions now: an active
+    product-recommendation consent and no open emergency (on any of the client's cases)."""
+    if case is None:
+        return False
+    client = case.client
+    if Emergency.objects.open().filter(client=client).exists():
+        return False
+    return active_consent(client, Purpose.PRODUCT_RECOMMENDATION) is not None
+
+
+def products_for(case: Case | None, found: list[fnd.Finding]) -> list[Product]:
+    """Active products whose health-data policy allows health data and that suit a finding.
+    Nothing without a product-recommendation consent or while an emergency is open; a product
+    whose policy forbids health inputs is never suggested from health findings."""
+    if not products_allowed(case):
+        return []
     measures = {f.measure for f in fnd.citable(found, ())}
-    fitting, general = [], []
-    for product in Product.objects.active():
-        if product.allows_health_data and measures & set(product.suits_findings or ()):
-            fitting.append(product)
-        elif not product.suits_findings:
-            general.append(product)
-    return fitting + general
+    return [
+        product
+        for product in Product.objects.active()
+        if product.allows_health_data and measures & set(product.suits_findings or ())
+    ]
 
 
-def care_for(case: Case, found: list[fnd.Finding]) -> dict[str, Any]:
+def care_for(case: Case | None, found: list[fnd.Finding]) -> dict[str, Any]:
     return {"interventions": interventions_for(found), "products": products_for(case, found)}
