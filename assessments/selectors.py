@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.models import Assessment, Case, ResultImport
-from assessments.rules import CaseInputs, Observation
+from assessments.rules import CaseInputs, Observation, units
 from assessments.rules.inputs import REGIONS, RESIDENCES
 from clients.gate import consent_require
 from clients.models import Client, Purpose
@@ -106,7 +106,24 @@ def _imported_facts(case: Case, facts: dict[str, Any]) -> None:
         facts["diabetes"] = True  # an imported E10-E14 Condition means yes, as in fhir.py
 
 
+def _as_reported(row: StoredObservation) -> tuple[Decimal, str] | None:
+    """The value and UCUM unit as entered or imported, if the engine accepts that unit for the
+    kind; else None. The engine bands a value in its reported unit (case B28: 126 mg/dL is
+    diabetes, like 7.0 mmol/L; its canonical 6.9930 mmol/L would band "impaired")."""
+    value, unit = reveal(row, "original_value"), reveal(row, "original_unit")
+    if not isinstance(value, Decimal) or not isinstance(unit, str):
+        return None
+    try:
+        unit = units.normalise_unit(unit)
+        units.to_canonical(row.kind, value, unit)  # the kind accepts the unit (not e.g. jin)
+    except units.UnitError:
+        return None
+    return value, unit
+
+
 def _engine_observations(client: Client) -> tuple[Observation, ...]:
+    """Stored observations for the engine, each in the unit it was reported in (falling back to
+    the canonical value when the original is unreadable or in a unit the engine does not know)."""
     rows = StoredObservation.objects.filter(client=client, is_restricted=False).order_by(
         "effective_at", "pk"
     )
@@ -114,8 +131,9 @@ def _engine_observations(client: Client) -> tuple[Observation, ...]:
     for row in rows:
         value = reveal(row, "value")
         if isinstance(value, Decimal):
+            value, unit = _as_reported(row) or (value, row.unit)
             when = timezone.localtime(row.effective_at)
-            found.append(Observation(row.kind, value, row.unit, when, row.loinc_code or None))
+            found.append(Observation(row.kind, value, unit, when, row.loinc_code or None))
     return tuple(found)
 
 
