@@ -77,7 +77,12 @@ _TRIGLYCERIDE = Factor(mul=_d("0.01129"))  # mmol/L = mg/dL x 0.01129 [M]
 _CREATININE = Factor(mul=_d("88.4"))  # umol/L = mg/dL x 88.4 [M] (NKF)
 _URATE = Factor(mul=_d("59.48"))  # umol/L = mg/dL x 59.48 [C] from 404.5 umol/L = 6.8 mg/dL
 _HBA1C_IFCC = Factor(div=_d("10.929"), add=_d("2.15"))  # IFCC = (NGSP - 2.15) x 10.929 [M]
-_KPA = Factor(div=_d("0.133"))  # 1 mmHg = 0.133 kPa [V] health-check consensus text
+# 1 mmHg = 133.3224 Pa = 0.1333224 kPa (conventional millimetre of mercury; NIST SP 811 (2008)
+# Appendix B.8: "millimeter of mercury, conventional (mmHg) ... 1.333 224 E+02" Pa; UCUM m[Hg] =
+# 133.3220 kPa). RULES.md §1.11's "1 mmHg = 0.133 kPa" (health-check consensus text) is a rounded
+# restatement: dividing by 0.133 turns 16.0 kPa into 120.3 mmHg instead of 120.0 (case B30). The
+# one factor for kPa: the declaration form, results form and FHIR import all convert through here.
+_KPA = Factor(div=_d("0.1333224"))
 _POUND = Factor(mul=_d("0.45359237"))  # UCUM [lb_av]: exactly 0.45359237 kg (1959 agreement)
 _INCH = Factor(mul=_d("2.54"))  # UCUM [in_i]: exactly 2.54 cm
 _SAME = Factor()  # equal magnitudes: mEq/L = mmol/L for Na/K; 10*3/uL = 10*9/L

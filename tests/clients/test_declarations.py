@@ -52,7 +52,7 @@ def test_bmi_of_exactly_24_0_from_160_cm_and_61_44_kg(clara, client_c, consent_c
         ("height", "1.6", "m", Decimal("160")),
         ("weight", "122.88", "jin", Decimal("61.44")),
         ("weight", "150", "[lb_av]", Decimal("68.0389")),
-        ("sbp", "18.62", "kPa", Decimal("140")),
+        ("sbp", "16.0", "kPa", Decimal("120.0098")),  # 16.0 / 0.1333224 (B30)
         ("waist", "0.85", "m", Decimal("85")),
     ],
 )
