@@ -58,6 +58,9 @@ UNIT_LABELS = {
     "cm": _("cm"), "m": _("m"), "kg": _("kg"), JIN: _("jin (斤, 0.5 kg)"), "[lb_av]": _("lb"),
     "mm[Hg]": _("mmHg"), "kPa": _("kPa"), "/min": _("beats/min"), "kg/m2": _("kg/m²"),
     "{score}": _("points"), "mmol/L": "mmol/L", "umol/L": "µmol/L", "%": "%", "g/L": "g/L",
+    "g": "g", "[in_i]": "in", "mg/dL": "mg/dL", "g/dL": "g/dL", "meq/L": "mEq/L",
+    "mmol/mol": "mmol/mol", "10*9/L": "×10⁹/L", "10*3/uL": "×10³/µL",
+    "mL/min/{1.73_m2}": "mL/min/1.73m²",
 }  # fmt: skip
 _JIN_KG = Decimal("0.5")  # 1 市斤 = 500 g exactly (the legal unit since 1959)
 STORED_PLACES = Decimal("0.0001")  # the model's decimal_places

@@ -164,7 +164,7 @@ def _approve(approver: Page, base: str, case: Any, decision_url: str, shots: Pat
     row.get_by_test_id("proposal-link").click()
     approver.get_by_test_id("decision-list").get_by_role("link").first.click()
     assert approver.url == decision_url
-    expect(approver.get_by_test_id("decision-terms")).to_contain_text("premium_loading: 25%")
+    expect(approver.get_by_test_id("decision-terms")).to_contain_text("Premium loading: 25%")
     _shot(approver, shots, "14-decision-approval")
     approver.get_by_test_id("decision-approve").click()
     expect(approver.get_by_test_id("decision-status")).to_have_attribute("data-status", "approved")
