@@ -9,9 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from healthcheck.core.roles import roles_of
 
-# (permission, url name, label): a link is shown when the user holds the permission.
+# (permission, url name, label): a link is shown when the user holds the permission. Cases have
+# no portfolio-wide list: a client's cases are linked from the client page and the dashboard.
 NAVIGATION = (
     ("core.view_manager_dashboard", "home-manager", _("My clients")),
+    ("assessments.view_case", "assessments:follow-up-inbox", _("Follow-ups")),
+    ("assessments.close_emergency", "assessments:emergency-list", _("Emergencies")),
     ("core.view_advisor_dashboard", "home-advisor", _("Medical review")),
     ("core.view_approver_dashboard", "home-approver", _("Approvals")),
     ("core.view_compliance_dashboard", "home-compliance", _("Compliance")),
