@@ -72,9 +72,14 @@ class ConsentForm(forms.Form):
         return upload
 
     def expires_at(self) -> datetime.datetime:
-        """End of the expiry day, local time."""
-        day = self.cleaned_data["expires_on"] + datetime.timedelta(days=1)
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        """The consent covers the whole expiry day entered, a LOCAL day (the current time zone,
+        Asia/Shanghai): it expires at the end of that day. Stored as the day's last microsecond
+        (23:59:59.999999 local, aware), so every page shows the date entered; ``Consent.state``
+        reads ``expires_at <= now`` as expired, i.e. from the next local day on. (The next day's
+        midnight, stored before, displayed as the following date.)"""
+        day = self.cleaned_data["expires_on"]
+        zone = timezone.get_current_timezone()
+        return datetime.datetime.combine(day, datetime.time.max, tzinfo=zone)
 
 
 class WithdrawForm(forms.Form):
