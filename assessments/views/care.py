@@ -54,10 +54,12 @@ def emergency_step(request: HttpRequest, public_id: uuid.UUID, step_id: int) -> 
     emergency = selectors.emergency_get(viewer=request.user, public_id=public_id)
     step = get_object_or_404(EmergencyStep, pk=step_id, emergency=emergency)
     form = NoteForm(request.POST)
+    note = form.data.get("note", "")
     try:
-        services.emergency_step_record(
-            step=step, actor=request.user, note=form.data.get("note", "")
-        )
+        if "\x00" in note:  # the form field's own check (NUL refused) before the service
+            form.is_valid()
+            raise ValidationError(form.errors["note"])
+        services.emergency_step_record(step=step, actor=request.user, note=note)
         messages.success(request, _("Step recorded."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -68,10 +70,13 @@ def emergency_step(request: HttpRequest, public_id: uuid.UUID, step_id: int) -> 
 @permission_required(CLOSE, raise_exception=True)
 def emergency_close(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     emergency = selectors.emergency_get(viewer=request.user, public_id=public_id)
+    form = NoteForm(request.POST)
+    note = form.data.get("note", "")
     try:
-        services.emergency_close(
-            emergency=emergency, actor=request.user, note=request.POST.get("note", "")
-        )
+        if "\x00" in note:  # the form field's own check (NUL refused) before the service
+            form.is_valid()
+            raise ValidationError(form.errors["note"])
+        services.emergency_close(emergency=emergency, actor=request.user, note=note)
         messages.success(request, _("Emergency closed."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -68,6 +68,7 @@ def case_action(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Apply one button action (collect, assess, start review, withdraw)."""
     case = selectors.case_get(viewer=request.user, public_id=public_id)
     action = request.POST.get("action", "")
+    action = "" if "\x00" in action else action  # a tampered button: refused as unknown
     version = request.POST.get("version")
     try:
         if action == Action.COLLECT:

@@ -25,4 +25,6 @@ class FreeTextField(forms.CharField):
 
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
+        if "\x00" in text:  # kept, so that ProhibitNullCharactersValidator gives a field error
+            return text
         return strip_control_characters(text).strip()

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import structlog
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import ContentSecurityPolicyMiddleware
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django_otp import user_has_device
@@ -52,10 +52,14 @@ class RequestContextMiddleware:
 
 
 class RequestGuardMiddleware:
-    """Refuse what no view should see: unused methods (405), NUL bytes (400), oversize bodies.
+    """Refuse what no view should see: unused methods (405), NUL bytes in the address (400),
+    oversize bodies (413).
 
     Runs before any view so that a malformed request is answered 4xx instead of surfacing as a
-    database error (PostgreSQL refuses NUL in text) and a 500.
+    database error (PostgreSQL refuses NUL in text) and a 500. A NUL in a POSTed form field is
+    not refused here: the form re-renders with a field error and keeps the rest of the input
+    (every Django ``CharField`` carries ``ProhibitNullCharactersValidator``); views that read a
+    POST value without a form discard values with a NUL themselves.
     """
 
     def __init__(self, get_response: Handler) -> None:
@@ -68,14 +72,25 @@ class RequestGuardMiddleware:
             return response
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not length.isdigit():
-            return HttpResponseBadRequest("Malformed Content-Length")
+            return _bad_request(request)
         if int(length) > settings.MAX_REQUEST_BYTES:
             return HttpResponse("Request too large", status=413, content_type="text/plain")
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            return HttpResponseBadRequest("Malformed request")
-        if _has_nul(request.GET) or (request.method == "POST" and _post_has_nul(request)):
-            return HttpResponseBadRequest("Malformed request")
+            return _bad_request(request)
+        if _has_nul(request.GET):
+            return _bad_request(request)
         return self.get_response(request)
+
+
+def _bad_request(request: HttpRequest) -> HttpResponse:
+    """The styled, translated 400 page (the guard runs before the session and language)."""
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        response = render(request, "400.html", status=400)
+    response["Content-Language"] = language
+    return response
 
 
 def _static_prefix() -> str:
@@ -87,13 +102,6 @@ def _has_nul(data) -> bool:  # type: ignore[no-untyped-def]
         if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
             return True
     return False
-
-
-def _post_has_nul(request: HttpRequest) -> bool:
-    content_type = request.META.get("CONTENT_TYPE", "")
-    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        return False
-    return _has_nul(request.POST)
 
 
 class LanguageMiddleware:

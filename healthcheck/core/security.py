@@ -47,4 +47,6 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> s
         username = credentials.get("username")
     if username is None and request is not None:
         username = request.POST.get("username")
-    return username.strip().casefold() if isinstance(username, str) else username
+    if not isinstance(username, str):
+        return username
+    return username.replace("\x00", "").strip().casefold()  # NUL: refused by the login form

@@ -99,7 +99,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; the choice is saved on the user so that it sticks."""
     language = request.POST.get("language", "")
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+    if "\x00" in target or not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = reverse("home")
     response = redirect(target)
     if language not in {code for code, _name in settings.LANGUAGES}:

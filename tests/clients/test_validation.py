@@ -116,12 +116,23 @@ def test_control_characters_are_stripped_from_free_text(clara, client, client_c,
     assert Declaration.objects.get().medications == "Metformin 500 mg"
 
 
-def test_a_nul_character_is_refused_before_any_view_runs(clara, client, client_c, consent_c):
+def test_a_nul_character_in_the_declaration_is_a_field_error(clara, client, client_c, consent_c):
     client.force_login(clara)
     before = _snapshot()
     url = reverse("clients:declaration-create", args=[client_c.public_id])
     response = client.post(url, declaration_post(**{"main-notes": "a\x00b"}))
-    assert response.status_code == 400 and _snapshot() == before
+    _assert_field_error(response, "main-notes")
+    assert _snapshot() == before
+    assert 'value="61.44"' in response.content.decode()  # the rest of the input is kept
+
+
+def test_a_nul_character_in_the_client_form_is_a_field_error(clara, client):
+    client.force_login(clara)
+    before = _snapshot()
+    response = client.post(reverse("clients:create"), client_post(name="Li\x00 Na"))
+    _assert_field_error(response, "name")
+    assert _snapshot() == before
+    assert "1 Renmin Road" in response.content.decode()  # the rest of the input is kept
 
 
 def test_markup_in_names_and_free_text_renders_as_text(clara, client, ada_notice):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 pytestmark = pytest.mark.urls("tests.urls")
 
@@ -90,16 +92,6 @@ def test_unused_methods_get_405(client, clara, method):
         pytest.param(lambda c: c.get(reverse("login") + "?a%00b=1"), id="query key"),
         pytest.param(lambda c: c.get("/home/%00/"), id="path"),
         pytest.param(
-            lambda c: c.post(reverse("login"), {"username": "clara\x00", "password": "x"}),
-            id="urlencoded field",
-        ),
-        pytest.param(
-            lambda c: c.post(
-                reverse("login"), {"username": "clara", "password": "x\x00"}, format="multipart"
-            ),
-            id="multipart field",
-        ),
-        pytest.param(
             lambda c: c.post(
                 reverse("login"),
                 "a=1",
@@ -115,6 +107,32 @@ def test_a_malformed_request_gets_400_and_changes_nothing(client, clara, make_re
 
     assert response.status_code == 400
     assert "_auth_user_id" not in client.session
+    # The styled, translated page (Simplified Chinese by default), not plain text.
+    assert response["Content-Type"].startswith("text/html")
+    with translation.override("zh-hans"):
+        assert str(translation.gettext("Bad request")) in response.content.decode()
+    assert "Malformed request" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({"username": "clara\x00", "password": "x"}, id="username field"),
+        pytest.param({"username": "clara", "password": "x\x00"}, id="password field"),
+    ],
+)
+@pytest.mark.parametrize("multipart", [False, True], ids=["urlencoded", "multipart"])
+def test_a_nul_in_a_posted_field_is_a_form_error_not_a_400(client, clara, data, multipart):
+    if multipart:  # the test client's default encoding
+        response = client.post(reverse("login"), data)
+    else:
+        response = client.post(
+            reverse("login"), urlencode(data), content_type="application/x-www-form-urlencoded"
+        )
+
+    assert response.status_code == 200  # the login page again, with the form's error
+    assert "_auth_user_id" not in client.session
+    assert 'name="username"' in response.content.decode()
 
 
 def test_a_body_over_the_request_limit_gets_413(client, settings, clara):
