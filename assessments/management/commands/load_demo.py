@@ -1,4 +1,5 @@
-"""Load the embedded demo: staff for every role, a published notice, the survey's examination
+"""Load the embedded demo: staff for every role, a published notice for every consent purpose
+(health check, sharing with an institution, product suggestions), the survey's examination
 centre as a designated institution, products, and NHANES 2017-2018 adults as clients who walk
 the real procedure. Idempotent: a second run creates nothing twice.
 
@@ -72,6 +73,27 @@ NOTICE_TEXT = {
     "impact": ("您可随时撤回同意,并可要求人工复核。",
                "You may withdraw at any time and ask for a human review."),
 }  # fmt: skip
+# Each consent purpose has its own notice (PIPL Art. 29): title and the sections that differ.
+NOTICE_BY_PURPOSE = {
+    Purpose.HEALTH_CHECK: ("个人健康信息处理告知书", "Notice on processing your health data", {}),
+    Purpose.SHARE_WITH_INSTITUTION: (
+        "向体检机构提供个人健康信息告知书",
+        "Notice on sharing your health data with an institution",
+        {"purpose": ("向您选定的体检机构提供身份及检查项目信息,以便安排体检并接收结果。",
+                     "To give the examination centre you choose your identity and the check-up "
+                     "items, so that it can examine you and send us the results."),
+         "recipients": ("仅限您在同意书中指定的体检机构。",
+                        "Only the institution named in this consent.")},
+    ),
+    Purpose.PRODUCT_RECOMMENDATION: (
+        "基于健康信息推荐产品告知书", "Notice on product suggestions from your health data",
+        {"purpose": ("根据健康检查结果向您推荐合适的产品。",
+                     "To suggest products that suit the result of your health check."),
+         "impact": ("不同意不影响健康检查及业务办理;您可随时撤回。",
+                    "Refusing does not affect the health check or your application; you may "
+                    "withdraw at any time.")},
+    ),
+}  # fmt: skip
 PRODUCTS = (  # code, English, Chinese, business line, health-data policy
     ("demo-loan", "Personal loan", "个人消费贷款", "credit", "none"),
     ("demo-critical-illness", "Critical-illness cover", "重大疾病保险", "insurance",
@@ -98,7 +120,7 @@ class Command(BaseCommand):
         staff = {
             u.username: u for u in User.objects.filter(username__in=[*MANAGERS, "advisor", "admin"])
         }
-        notice = _notice(staff["admin"])
+        notice = _notices(staff["admin"])[Purpose.HEALTH_CHECK]
         centre = _institution()
         self.stdout.write(_products())
         path = options["csv"] or nhanes.csv_path(Path(settings.BASE_DIR))
@@ -121,17 +143,21 @@ class Command(BaseCommand):
         out(f"Demo loaded in {seconds:.1f} s.")
 
 
-def _notice(admin: User) -> Notice:
-    """The published health-check notice; the administrator publishes one if none exists."""
-    notice = client_services.current_notice(Purpose.HEALTH_CHECK)
+def _notices(admin: User) -> dict[str, Notice]:
+    """The published notice of every consent purpose (so that each consent can be recorded in
+    the demo); the administrator publishes one for a purpose that has none (idempotent)."""
+    return {purpose: _notice(admin, purpose) for purpose in Purpose.values}
+
+
+def _notice(admin: User, purpose: str) -> Notice:
+    notice = client_services.current_notice(purpose)
     if notice is not None:
         return notice
-    texts = {f"{name}_{suffix}": NOTICE_TEXT[name][i] for name, _label in NOTICE_SECTIONS
+    title_zh, title_en, sections = NOTICE_BY_PURPOSE[purpose]
+    text = NOTICE_TEXT | sections
+    texts = {f"{name}_{suffix}": text[name][i] for name, _label in NOTICE_SECTIONS
              for i, (_code, suffix) in enumerate(NOTICE_LANGUAGES)}  # fmt: skip
-    draft = Notice.objects.create(
-        purpose=Purpose.HEALTH_CHECK, title_zh="个人健康信息处理告知书",
-        title_en="Notice on processing your health data", **texts,
-    )  # fmt: skip
+    draft = Notice.objects.create(purpose=purpose, title_zh=title_zh, title_en=title_en, **texts)
     return client_services.notice_publish(actor=admin, notice=draft)
 
 
