@@ -79,3 +79,16 @@ def test_each_client_walks_consent_declaration_report_and_fhir_results() -> None
         assert sources == {"client_report", "fhir"}
         assert case.assessments.filter(is_reassessment=True).count() == 1
         assert Observation.objects.filter(client=client, source="fhir").count() >= 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_consent_purpose_has_a_published_notice_once() -> None:
+    from clients import services as client_services
+    from clients.models import Notice, Purpose
+
+    _load(1)
+    _load(1)
+
+    for purpose in Purpose.values:
+        assert client_services.current_notice(purpose) is not None, purpose
+    assert Notice.objects.count() == len(Purpose.values)
