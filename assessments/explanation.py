@@ -8,6 +8,7 @@ language, and does not depend on the state of the UI catalogues.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, timezone, translation
 
 from assessments import findings as fnd
 from assessments.models import Decision
@@ -44,9 +45,15 @@ class Column:
 
 
 def _day(value: Any, lang: str) -> str:
+    """A date, or the LOCAL date (current time zone, Asia/Shanghai) of an aware datetime, in the
+    column's language: Django's DATE_FORMAT of that locale ("2026年12月4日", "Dec. 4, 2026"),
+    whatever the interface language. Never a UTC date or a raw ISO timestamp."""
     if value is None:
         return ""
-    return f"{value.year}年{value.month}月{value.day}日" if lang == "zh" else value.isoformat()
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    with translation.override(dict(LANGS)[lang]):
+        return formats.date_format(value, "DATE_FORMAT")
 
 
 def _measure(key: str) -> str:
