@@ -12,3 +12,7 @@ class AssessmentsConfig(AppConfig):
         # Register the tasks in every process: the outbox runs them eagerly in the embedded
         # profile, where no worker has autodiscovered them.
         from assessments import tasks  # noqa: F401
+        from assessments.services.decisions import decisions_flag_on_withdrawal
+        from clients.signals import consent_withdrawn
+
+        consent_withdrawn.connect(decisions_flag_on_withdrawal, dispatch_uid="decisions-b31")

@@ -106,6 +106,9 @@ class Decision(enc.EncryptedModel):
         blank=True, on_delete=models.PROTECT, related_name="+",
     )  # fmt: skip
     review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    # Set when the client withdraws the health-check consent the decision was based on (B31):
+    # it may not be approved until reviewed under a new consent. Plaintext: no health content.
+    needs_review = models.BooleanField(_("Review requested"), default=False, editable=False)
 
     objects = DecisionQuerySet.as_manager()
 

@@ -36,6 +36,7 @@ from assessments.services.followups import (
     users_with,
 )
 from assessments.workflow import Action
+from clients.gate import consent_require
 from healthcheck.core import audit
 from healthcheck.core.audit import AuditAction
 
@@ -194,6 +195,7 @@ def decision_propose(
         _refuse(case, actor, AuditAction.DECISION_PROPOSED, "version")
         raise VersionConflict
     _may_propose(case, actor)
+    consent_require(actor=actor, client=case.client, operation="decision.propose")
     try:
         _check_terms(proposal)
         _check_citations(case, list(proposal.cited))
@@ -295,6 +297,10 @@ def decision_approve(
     if decision.status not in (Decision.Status.PROPOSED, Decision.Status.REVIEW_REQUESTED):
         _refuse(case, actor, AuditAction.DECISION_APPROVED, "not_pending", target=decision)
         raise DecisionRefused("not_pending", _("This decision was already decided."))
+    consent_require(actor=actor, client=case.client, operation="decision.approve")
+    if decision.needs_review:
+        _refuse(case, actor, AuditAction.DECISION_APPROVED, "needs_review", target=decision)
+        raise DecisionRefused("needs_review", _("Consent withdrawn"))
     case = case_transition(case=case, action=Action.APPROVE, actor=actor)
     _decide(decision, case, actor, token)
     return decision
@@ -390,3 +396,27 @@ def case_product_set(*, case: Case, actor: Any, product: Product | None) -> Case
         case=case, fields=("product",), product_code=product.code if product else None,
     )  # fmt: skip
     return case
+
+
+FLAGGED_STATUSES = (
+    Decision.Status.PROPOSED, Decision.Status.REVIEW_REQUESTED, Decision.Status.APPROVED,
+)  # fmt: skip
+
+
+def decisions_flag_on_withdrawal(
+    sender: Any, *, client: Any, consent: Any, actor: Any, **kwargs: Any
+) -> None:
+    """On a health-check consent withdrawal, flag the client's decisions taken on it (proposed,
+    under review or approved) for review; each flag is audited (B31). No health data is read."""
+    if consent.purpose != "health_check":
+        return
+    rows = Decision.objects.select_for_update().filter(
+        client=client, status__in=FLAGGED_STATUSES, needs_review=False
+    )
+    for decision in rows:
+        decision.needs_review = True
+        decision.save(update_fields=["needs_review"])
+        audit.record(
+            actor=actor, action=AuditAction.DECISION_REVIEW_REQUESTED, target=decision,
+            client=client, case=decision.case, reason="consent_withdrawn",
+        )  # fmt: skip

@@ -29,6 +29,7 @@ from assessments.services.cases import case_transition
 from assessments.services.referrals import referral_move
 from assessments.workflow import Action
 from clients import services as client_services
+from clients.gate import consent_require
 from clients.models import Document, Institution, Observation
 from healthcheck.core import audit, files
 from healthcheck.core.audit import AuditAction
@@ -230,9 +231,11 @@ def client_report_accept(
     """Accept a recent report the client brought instead of a referral: younger than the pack's
     limit (default 12 months) and from a qualified institution. Its results are then entered
     on the results form (source ``client_report``).
-    Raises: ResultsRefused (too old, unqualified; audited, nothing changed), TransitionNotAllowed.
+    Raises: ConsentRequired (audited), ResultsRefused (too old, unqualified; audited, nothing
+    changed), TransitionNotAllowed.
     """
     case = Case.objects.select_for_update().select_related("client").get(pk=case.pk)
+    consent_require(actor=actor, client=case.client, operation="client_report.accept")
     today = timezone.localdate()
     months = catalogue.report_max_age_months(case.pack_id)
     problems = []
@@ -267,8 +270,10 @@ def report_files_store(
 ) -> list[CaseDocument]:
     """Store the original report files (PDF/JPEG/PNG by content), encrypted, under generated
     names. EVERY file is validated before any is stored (case B18).
-    Raises: ValidationError naming each bad file (nothing stored).
+    Raises: ConsentRequired (no active health-check consent; audited, nothing stored),
+    ValidationError naming each bad file (nothing stored).
     """
+    consent_require(actor=actor, client=case.client, operation="report_files.store")
     errors = []
     for name, data in uploads:
         try:

@@ -13,6 +13,7 @@ from assessments.models import Case, Emergency, Opinion
 from assessments.services.cases import assessment_run, case_transition
 from assessments.services.emergencies import emergency_open
 from assessments.workflow import Action
+from clients.gate import consent_require
 from healthcheck.core import audit
 from healthcheck.core.audit import AuditAction
 
@@ -31,10 +32,12 @@ def opinion_record(
     the new results (a new Assessment with ``is_reassessment``). Starts the medical review if
     needed. An urgent opinion opens the emergency protocol.
 
-    Raises: PermissionDenied (no ``review_case``; audited), ValidationError (empty
+    Raises: ConsentRequired (no active health-check consent; audited), PermissionDenied (no
+    ``review_case``; audited), ValidationError (empty
     interpretation), TransitionNotAllowed.
     """
     case = Case.objects.select_for_update().select_related("client").get(pk=case.pk)
+    consent_require(actor=actor, client=case.client, operation="opinion.record")
     if not actor.has_perm("assessments.review_case"):
         audit.record_denied(
             actor=actor, action=AuditAction.OPINION_RECORDED, target=case, client=case.client,

@@ -21,6 +21,7 @@ from assessments.forms_decide import DecisionForm, ProductForm, ReasonForm
 from assessments.models import ALWAYS_EXCLUDED, Case, Decision
 from assessments.services.decisions import case_findings, health_allowed, latest_assessment
 from assessments.workflow import Action, TransitionNotAllowed
+from clients.gate import consent_require
 from clients.models import Purpose
 from healthcheck.core import audit
 from healthcheck.core.audit import AuditAction
@@ -73,6 +74,7 @@ def _submit_proposal(request: HttpRequest, case: Case, form: DecisionForm) -> Ht
 def decision_propose(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The proposal form; a refused proposal shows the reason on the form (and is audited)."""
     case = selectors.case_get(viewer=request.user, public_id=public_id)
+    consent_require(actor=request.user, client=case.client, operation="decision.form")
     form = DecisionForm(
         request.POST or None, citable=_citable(case), initial={"version": case.version}
     )
@@ -115,6 +117,8 @@ def decision_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     viewer may use now (drawn from the workflow's allowed actions)."""
     decision = selectors.decision_get(viewer=request.user, public_id=public_id)
     case = decision.case
+    # Rationale and citations are health content: consent first (B31; refusal audited, 403).
+    consent_require(actor=request.user, client=case.client, operation="decision.view")
     audit.record_read(
         request.user, case.client, "decision", Purpose.HEALTH_CHECK, case=case, target=decision
     )
@@ -178,6 +182,9 @@ def _explained(request: HttpRequest, public_id: uuid.UUID, kind: str) -> Decisio
     decision = selectors.decision_get(viewer=request.user, public_id=public_id)
     if not decision.is_adverse or decision.status != Decision.Status.APPROVED:
         raise PermissionDenied  # only decided adverse or conditional outcomes are explained
+    consent_require(
+        actor=request.user, client=decision.case.client, operation=f"decision.explanation.{kind}"
+    )
     audit.record(
         actor=request.user, action=AuditAction.DECISION_EXPLANATION_PRINTED, target=decision,
         client=decision.case.client, case=decision.case, format=kind,

@@ -1,4 +1,7 @@
-"""Results intake pages: structured form, FHIR bundle upload, report files, client's report."""
+"""Results intake pages: structured form, FHIR bundle upload, report files, client's report.
+
+Every page reads or writes the client's health content, so each passes the consent gate first
+(B31): no active health-check consent, a 403 consent page and an audited refusal."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from assessments import selectors, services
 from assessments.forms import ClientReportForm, FhirUploadForm, ReportFilesForm, ResultsForm
 from assessments.models import Case, Referral
 from assessments.workflow import TransitionNotAllowed
+from clients.gate import consent_require
 
 
 def _kinds(case: Case) -> list[str]:
@@ -46,6 +50,7 @@ def _page(request: HttpRequest, case: Case, **forms: object) -> HttpResponse:
 def results_entry(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The structured results form (value + unit + lab range per measurement)."""
     case = selectors.case_get(viewer=request.user, public_id=public_id)
+    consent_require(actor=request.user, client=case.client, operation="results.entry")
     form = ResultsForm(request.POST or None, kinds=_kinds(case))
     if request.method == "POST" and form.is_valid():
         items, ranges = form.observation_inputs()
@@ -66,6 +71,7 @@ def results_entry(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def results_fhir(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Upload a FHIR R4 Bundle; a refusal lists every problem and stores nothing."""
     case = selectors.case_get(viewer=request.user, public_id=public_id)
+    consent_require(actor=request.user, client=case.client, operation="results.fhir")
     form = FhirUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, case, fhir_form=form)
@@ -87,6 +93,7 @@ def results_fhir(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def results_files(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Attach the original report files; every file is validated before any is stored."""
     case = selectors.case_get(viewer=request.user, public_id=public_id)
+    consent_require(actor=request.user, client=case.client, operation="results.files")
     form = ReportFilesForm(request.POST, request.FILES)
     if form.is_valid():
         uploads = [(f.name, f.read()) for f in request.FILES.getlist("files")]
@@ -105,6 +112,7 @@ def results_files(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def client_report(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Accept a recent report the client brought instead of a referral."""
     case = selectors.case_get(viewer=request.user, public_id=public_id)
+    consent_require(actor=request.user, client=case.client, operation="client_report.form")
     form = ClientReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,6 +18,7 @@ from assessments import selectors, services
 from assessments.forms import OpinionForm
 from assessments.workflow import TransitionNotAllowed
 from clients import selectors as client_selectors
+from clients.gate import consent_require
 from healthcheck.core.fields import reveal
 
 
@@ -35,6 +36,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Full results incl. restricted classes (audited) and the opinion form."""
     case = selectors.case_get(viewer=request.user, public_id=public_id)
+    consent_require(actor=request.user, client=case.client, operation="review.view")
     form = OpinionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
+from clients.gate import consent_require
 from clients.models import Client, Consent, Document, Purpose
 from healthcheck.core import audit, files, keys
 
@@ -104,8 +105,12 @@ def document_get(*, viewer: Any, public_id: uuid.UUID) -> Document:
 def document_content(*, viewer: Any, document: Document) -> bytes:
     """Decrypted file content, recorded as a read of the client's data.
 
-    Raises: ErasedError (client shredded), DecryptionError (file unreadable).
+    A check-up report is health content: no active health-check consent, no content (B31; the
+    gate audits the refusal). Consent evidence stays readable: it proves the consent itself.
+    Raises: ConsentRequired, ErasedError (client shredded), DecryptionError (file unreadable).
     """
+    if document.kind != Document.Kind.CONSENT_EVIDENCE:
+        consent_require(actor=viewer, client=document.client, operation="document.download")
     data = files.read_decrypted(document, document.stored_name)
     audit.record(
         actor=viewer,

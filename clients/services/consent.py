@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Client, Consent, Document, Institution, Notice, Purpose
 from clients.services.clients import document_store
+from clients.signals import consent_withdrawn
 from healthcheck.core import audit
 from healthcheck.core.audit import AuditAction
 
@@ -181,4 +182,7 @@ def consent_withdraw(*, actor: Any, consent: Consent, channel: str = "") -> Cons
         actor=actor, action=AuditAction.CONSENT_WITHDRAWN, target=consent,
         client=consent.client, purpose=consent.purpose, channel=channel or None,
     )  # fmt: skip
+    consent_withdrawn.send(
+        sender=Consent, client=consent.client, consent=consent, actor=actor
+    )  # e.g. open decisions are flagged for review (assessments)
     return consent

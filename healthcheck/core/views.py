@@ -154,7 +154,17 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """403 page; the refusal is audited (and survives the view's rolled-back transaction)."""
+    """403 page; the refusal is audited (and survives the view's rolled-back transaction).
+
+    A missing consent (``clients.gate.ConsentRequired``, already audited by the gate) gets the
+    consent page with its clear message and a link to record consent.
+    """
+    from clients.gate import ConsentRequired
+
+    if isinstance(exception, ConsentRequired):
+        return render(
+            request, "clients/consent_required.html", {"client": exception.client}, status=403
+        )
     match = getattr(request, "resolver_match", None)
     audit.record_denied(
         actor=getattr(request, "user", None) or audit.SystemActor.ANONYMOUS,
