@@ -103,7 +103,7 @@ def _case_assessed(page: Page, base: str, client: Client, shots: Path) -> None:
     page.get_by_test_id("case-create").click()
     page.get_by_test_id("action-collect").click()
     page.get_by_test_id("action-assess").click()
-    expect(page.get_by_role("cell", name="grade_1")).to_be_visible()
+    expect(page.get_by_role("cell", name="Grade 1 hypertension")).to_be_visible()
     _shot(page, shots, "04-assessment")
     page.goto(base + reverse("assessments:case-detail", args=[client.cases.get().public_id]))
     expect(page.get_by_test_id("case-status")).to_have_attribute("data-status", "assessed")
