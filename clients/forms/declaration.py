@@ -123,6 +123,14 @@ class ConditionForm(forms.Form):
         data = super().clean()
         if not data.get("code") and data.get("notes"):
             self.add_error("code", _("Enter the ICD-10 code of this condition."))
+        code, chapter = data.get("code"), data.get("chapter")
+        found = icd10.chapter_of(code) if code and chapter else None
+        if found is not None and found.number != chapter:
+            self.add_error(
+                "code",
+                _("%(code)s is not in the chosen chapter (it belongs to chapter %(chapter)s).")
+                % {"code": code, "chapter": f"{found.number} {found.first}–{found.last}"},
+            )
         return data
 
     def entry(self) -> dict[str, str] | None:
