@@ -13,11 +13,13 @@ from clients import services as client_services
 from clients.models import Purpose
 from tests.clients.conftest import grant, make_client
 
-RAW_CODES = ("grade_3", "mm[Hg]", "kg/m2", ">obese<", "emergency<", "postpone<", "0000<")
+RAW_CODES = ("grade_2", "mm[Hg]", "kg/m2", ">obese<", ">refer<", "proceed_with_controls", "0000<")
 
 
 def _assessed(clara: Any, notices: dict) -> Any:
-    """An obese client (BMI 31.2) at 185/112 mmHg: grade 3, an A flag, recommendation emergency."""
+    """An obese client (BMI 31.2) at 165/102 mmHg: grade 2 hypertension, recommendation refer.
+
+    Not a critical (A-class) value: those are masked for the manager (urgent follow-up only)."""
     client = make_client(clara)
     grant(client, clara, notices[Purpose.HEALTH_CHECK])
     when = timezone.now() - datetime.timedelta(minutes=5)
@@ -25,8 +27,8 @@ def _assessed(clara: Any, notices: dict) -> Any:
         client_services.ObservationInput("height", Decimal("160"), "cm", when),
         client_services.ObservationInput("weight", Decimal("80"), "kg", when),
         client_services.ObservationInput("waist", Decimal("101.8"), "cm", when),
-        client_services.ObservationInput("sbp", Decimal("185"), "mm[Hg]", when),
-        client_services.ObservationInput("dbp", Decimal("112"), "mm[Hg]", when),
+        client_services.ObservationInput("sbp", Decimal("165"), "mm[Hg]", when),
+        client_services.ObservationInput("dbp", Decimal("102"), "mm[Hg]", when),
     ]
     client_services.declaration_save(
         actor=clara, client=client,
@@ -56,9 +58,9 @@ def test_assessment_page_in_chinese_shows_labels_not_codes(
     with translation.override("zh-hans"):
         expected = [
             str(labels.band_label("obese", "bmi")),  # 肥胖
-            str(labels.band_label("grade_3", "blood_pressure")),  # 3级高血压
-            str(labels.recommendation_label("emergency")),  # 紧急情况
-            str(labels.flag_label("A", "blood_pressure")),  # A类（危急）：血压
+            str(labels.band_label("grade_2", "blood_pressure")),  # 2级高血压
+            str(labels.band_label("central_obesity", "waist")),  # 中心性肥胖
+            str(labels.recommendation_label("refer")),  # 转诊
             "mmHg",
             "101.8<",
         ]
@@ -66,14 +68,15 @@ def test_assessment_page_in_chinese_shows_labels_not_codes(
         assert text in page, text
     for code in RAW_CODES:
         assert code not in page, code
-    assert "Blood pressure at or above 180/110" not in page  # pack text: the advisor's trace
+    for flag in assessment.result["flags"]:  # the pack's English text: the advisor's trace only
+        assert flag["reason"] not in page
 
 
 def test_assessment_page_in_english_reads_as_words(clara: Any, notices: dict, client: Any) -> None:
     page = _page(client, clara, _assessed(clara, notices), "en")
 
-    for text in ("Obese", "Grade 3 hypertension", "Central obesity", "kg/m²", "mmHg",
-                 "A-class (critical): Blood pressure", ">Emergency<", ">Postpone<"):  # fmt: skip
+    for text in ("Obese", "Grade 2 hypertension", "Central obesity", "kg/m²", "mmHg",
+                 ">Refer<"):  # fmt: skip
         assert text in page, text
     for code in RAW_CODES:
         assert code not in page, code
@@ -81,6 +84,8 @@ def test_assessment_page_in_english_reads_as_words(clara: Any, notices: dict, cl
 
 def test_units_and_decimals_display() -> None:
     with translation.override("en"):
+        assert labels.flag_label("A", "blood_pressure") == "A-class (critical): Blood pressure"
+        assert str(labels.band_label("grade_3", "blood_pressure")) == "Grade 3 hypertension"
         assert labels.unit_label("10*9/L") == "×10⁹/L"
         assert labels.unit_label("mL/min/{1.73_m2}") == "mL/min/1.73m²"
         assert labels.unit_label("umol/L") == "µmol/L"
