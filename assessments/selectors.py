@@ -1,8 +1,11 @@
 """Assessment selectors: scoped case lookups, the engine's inputs, and audited result views.
 
 Managers never see restricted-class content (PHQ-9/GAD-7 bands, values, flags and trace rows):
-they see "restricted" and that follow-up is needed. Medical advisors (with
-``clients.view_restricted_healthdata``) see everything; every view of results is audited.
+they see "restricted" and that follow-up is needed. Nor do they see the measures behind an
+A-class flag (the emergency protocol): value, band, flag reason and every trace row naming the
+measure or its observation kinds are replaced by "urgent medical follow-up required". Medical
+advisors (with ``clients.view_restricted_healthdata``) see everything; every view of results is
+audited.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from healthcheck.core import audit
 from healthcheck.core.fields import Unreadable, reveal
 
 RESTRICTED_MEASURES = frozenset({"phq9", "gad7"})
+# The observation kinds a banded measure is read from (others: the measure's own kind).
+MEASURE_KINDS: dict[str, tuple[str, ...]] = {
+    "blood_pressure": ("sbp", "dbp"),
+    "bmi": ("bmi", "height", "weight"),
+}
 RESTRICTED_CAPABILITY = "clients.view_restricted_healthdata"
 DIABETES_CODES = ("E10", "E11", "E12", "E13", "E14")
 YES_NO = {"yes": True, "no": False}  # clients.Declaration.YesNo; "unknown" -> None
@@ -157,6 +165,26 @@ def assessment_inputs(*, viewer: Any, case: Case) -> CaseInputs:
     )
 
 
+def measure_kinds(measure: str) -> tuple[str, ...]:
+    return MEASURE_KINDS.get(measure, (measure,))
+
+
+def critical_measures(result: Any) -> frozenset[str]:
+    """The measures named by the result's A-class flags (restricted classes excluded: they are
+    masked as restricted already)."""
+    flags = result.get("flags", []) if isinstance(result, dict) else []
+    return frozenset(
+        f["measure"]
+        for f in flags
+        if f.get("class") == "A" and f.get("measure") and not _is_restricted(f["measure"])
+    )
+
+
+def critical_kinds(result: Any) -> tuple[str, ...]:
+    """The observation kinds behind the result's A-class flags (e.g. sbp, dbp)."""
+    return tuple(sorted({k for m in critical_measures(result) for k in measure_kinds(m)}))
+
+
 @dataclass(frozen=True)
 class AssessmentView:
     """What a page shows of an assessment; restricted rows already masked for this viewer."""
@@ -168,23 +196,37 @@ class AssessmentView:
     trace: list[dict[str, Any]]
     restricted_follow_up: bool
     shows_restricted: bool
+    critical_follow_up: bool = False  # values behind an A-class flag hidden from this viewer
 
 
 def _is_restricted(measure: str | None, rule: str = "") -> bool:
     return (measure or "") in RESTRICTED_MEASURES or any(m in rule for m in RESTRICTED_MEASURES)
 
 
+def _names_critical(text: str, critical: frozenset[str]) -> bool:
+    words = set(text.replace(".", " ").replace(",", " ").split())
+    return any(m in text or words & set(measure_kinds(m)) for m in critical)
+
+
 def _mask(result: dict[str, Any], show: bool) -> tuple[list, list, list, bool]:
     measures, flags, trace, hidden_flag = [], [], [], False
+    critical = frozenset() if show else critical_measures(result)
     for m in result.get("measures", []):
         hide = not show and _is_restricted(m["measure"])
-        measures.append({**m, "restricted": hide} | ({"value": None, "band": None} if hide else {}))
+        urgent = m["measure"] in critical
+        measures.append(
+            {**m, "restricted": hide, "critical": urgent}
+            | ({"value": None, "band": None} if hide or urgent else {})
+        )
     for f in result.get("flags", []):
         hide = not show and _is_restricted(f["measure"])
+        urgent = f["measure"] in critical
         hidden_flag |= hide
-        flags.append({**f, "restricted": hide} | ({"reason": ""} if hide else {}))
+        masked = {"reason": ""} if hide or urgent else {}
+        flags.append({**f, "restricted": hide, "critical": urgent} | masked)
     for t in result.get("trace", []):
-        if show or not _is_restricted(None, t["rule"] + " " + " ".join(t["inputs"])):
+        text = t["rule"] + " " + " ".join(t["inputs"])
+        if show or not (_is_restricted(None, text) or _names_critical(text, critical)):
             trace.append(t)
     return measures, flags, trace, hidden_flag
 
@@ -205,8 +247,9 @@ def assessment_view(*, viewer: Any, assessment: Assessment, purpose: str = "") -
         target=assessment,
     )  # fmt: skip
     return AssessmentView(
-        assessment, measures, flags, result.get("cvd_risk", []), trace, hidden, show
-    )
+        assessment, measures, flags, result.get("cvd_risk", []), trace, hidden, show,
+        critical_follow_up=bool(not show and critical_measures(result)),
+    )  # fmt: skip
 
 
 def result_imports(*, case: Case) -> list[ResultImport]:

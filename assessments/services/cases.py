@@ -13,6 +13,7 @@ from assessments.models import Assessment, Case, CriticalValueList
 from assessments.rules import InputError, PackError, evaluate
 from assessments.services import emergencies
 from assessments.workflow import Action, TransitionNotAllowed
+from clients import services as client_services
 from clients.models import Client
 from healthcheck.core import audit
 from healthcheck.core.audit import AuditAction
@@ -143,4 +144,9 @@ def _store_assessment(
     trigger = emergencies.trigger_for_flags(assessment.result.get("flags", []))
     if trigger is not None:
         emergencies.emergency_open(case=case, trigger=trigger, actor=actor)
+    # The observations behind an A-class flag are the medical advisor's from now on: every
+    # clients selector (health file, charts, export) masks them for business users.
+    kinds = selectors.critical_kinds(assessment.result)
+    if kinds:
+        client_services.observations_mark_critical(client=case.client, kinds=kinds, actor=actor)
     return assessment

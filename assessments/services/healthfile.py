@@ -39,6 +39,8 @@ class HealthFileView:
     entries: list[Entry]
     charts: dict[str, SafeString]
     schedule: ReviewSchedule | None
+    # Values behind an A-class flag were masked for this viewer (left out of the charts).
+    critical_follow_up: bool = False
 
 
 def _series(obs: list[Any], kind: str) -> list[charts.Point]:
@@ -124,4 +126,5 @@ def health_file_view(*, viewer: Any, client: Client) -> HealthFileView:
     return HealthFileView(
         client=client, entries=_entries(client), charts=_charts(observations),
         schedule=ReviewSchedule.objects.filter(client=client).first(),
+        critical_follow_up=any(o.critical for o in observations),
     )  # fmt: skip

@@ -194,6 +194,11 @@ class Observation(enc.EncryptedModel):
     effective_at = models.DateTimeField(_("effective at"))
     reading_id = models.UUIDField(_("reading"), null=True, blank=True)
     is_restricted = models.BooleanField(_("restricted class"), default=False)
+    # Behind an A-class flag / emergency: the value, band and trace are the medical advisor's
+    # (PRODUCT "Emergency protocol"); other viewers see "urgent medical follow-up required".
+    is_critical = models.BooleanField(
+        _("Urgent medical follow-up required"), default=False, editable=False
+    )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     source_ref = models.CharField(_("source reference"), max_length=100, blank=True)
     recorded_by = models.ForeignKey(

@@ -4,7 +4,10 @@ Each selector checks the viewer's capability, passes the consent gate and record
 (``health_record.viewed`` / ``.exported``) before decrypting anything. Restricted content
 (PHQ-9/GAD-7 answers and totals, F-chapter, HIV, hepatitis, pregnancy, genetic conditions) is
 replaced by a "restricted" marker unless the viewer holds ``clients.view_restricted_healthdata``
-(no business role does; CN-17). Views, exports and tasks use only these functions.
+(no business role does; CN-17). Observations behind an A-class flag (``is_critical``, marked by
+the assessment service) are masked the same way for those viewers: no value in tables, charts
+or exports, only "urgent medical follow-up required" (PRODUCT "Emergency protocol").
+Views, exports and tasks use only these functions.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class ObservationView:
     source_ref: str
     reading_id: uuid.UUID | None
     restricted: bool
+    critical: bool = False  # behind an A-class flag; value hidden unless the viewer may see it
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def _text(value: Any) -> Any:
 
 
 def _observation_view(obs: Observation, show_restricted: bool) -> ObservationView:
-    hidden = obs.is_restricted and not show_restricted
+    hidden = (obs.is_restricted or obs.is_critical) and not show_restricted
     return ObservationView(
         public_id=obs.public_id, kind=obs.kind,
         label=str(measurements.KIND_LABELS.get(obs.kind, obs.kind)),
@@ -132,6 +136,7 @@ def _observation_view(obs: Observation, show_restricted: bool) -> ObservationVie
         loinc_code=obs.loinc_code, effective_at=obs.effective_at, source=obs.source,
         source_label=str(obs.get_source_display()), source_ref=obs.source_ref,
         reading_id=obs.reading_id, restricted=obs.is_restricted,
+        critical=obs.is_critical and not show_restricted,
     )  # fmt: skip
 
 
@@ -210,7 +215,7 @@ def _declaration_view(
         family_history_notes=family.get("notes", ""), notes=_text(reveal(declaration, "notes")),
         conditions=_condition_views(declaration, show_restricted),
         questionnaires=_questionnaire_views(declaration, show_restricted),
-        measurements=[o for o in mine if not o.restricted], bmi=_bmi(mine),
+        measurements=[o for o in mine if not o.restricted and not o.critical], bmi=_bmi(mine),
     )  # fmt: skip
 
 
@@ -236,12 +241,14 @@ def _measurement_rows(observations: list[ObservationView]) -> list[dict[str, Any
                     "unit_label": obs.unit_label,
                     "source_label": obs.source_label,
                     "restricted": False,
+                    "critical": False,
                     "sbp": None,
                     "dbp": None,
                 }
                 readings[obs.reading_id] = row
                 rows.append(row)
             row[obs.kind] = obs.value
+            row["critical"] = row["critical"] or obs.critical
         else:
             rows.append(
                 {
@@ -252,6 +259,7 @@ def _measurement_rows(observations: list[ObservationView]) -> list[dict[str, Any
                     "unit_label": obs.unit_label,
                     "source_label": obs.source_label,
                     "restricted": obs.restricted,
+                    "critical": obs.critical,
                 }
             )
     return rows
@@ -321,7 +329,7 @@ def health_export_rows(
             v.effective_at.isoformat(),
             v.kind,
             v.loinc_code,
-            "restricted" if v.value is None else str(v.value),
+            ("critical" if v.critical else "restricted") if v.value is None else str(v.value),
             v.unit,
             v.source,
             v.source_ref,

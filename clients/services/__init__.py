@@ -18,6 +18,7 @@ from clients.services.health import (
     declaration_save,
     health_recheck,
     observation_record,
+    observations_mark_critical,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "health_recheck",
     "notice_publish",
     "observation_record",
+    "observations_mark_critical",
 ]

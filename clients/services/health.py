@@ -243,3 +243,25 @@ def health_recheck(*, client: Client, actor: Any) -> datetime.date | None:
         fields=("next_review_on",), reason="recheck",
     )  # fmt: skip
     return client.next_review_on
+
+
+@transaction.atomic
+def observations_mark_critical(*, client: Client, kinds: Sequence[str], actor: Any) -> int:
+    """Mark the client's observations of ``kinds`` critical: they are behind
+    an A-class flag, so selectors show them only to the medical advisor. Plaintext flag, no
+    value read; one audit event naming the kinds. Returns how many rows were newly marked."""
+    rows = Observation.objects.select_for_update().filter(
+        client=client, kind__in=list(kinds), is_critical=False
+    )
+    marked = 0
+    for observation in rows:
+        observation.is_critical = True
+        observation.save(update_fields=["is_critical"])
+        marked += 1
+    if marked:
+        audit.record(
+            actor=actor, action=AuditAction.CLIENT_CHANGED, target=client, client=client,
+            fields=("observation.is_critical",), kinds=sorted(kinds), count=marked,
+            reason="critical_finding",
+        )  # fmt: skip
+    return marked
