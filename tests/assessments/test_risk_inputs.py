@@ -153,6 +153,8 @@ def test_the_form_saves_the_answers_encrypted_and_the_health_file_shows_them(
 ) -> None:
     owner = make_client(clara)
     grant(owner, clara, notices[Purpose.HEALTH_CHECK])
+    clara.language = "en"  # the page is asserted in English; the default UI is Chinese
+    clara.save(update_fields=["language"])
     client.force_login(clara)
     answers = {"main-region": "south", "main-residence": "rural", "main-bp_treatment": "yes",
                "main-diabetes": "unknown"}  # fmt: skip
