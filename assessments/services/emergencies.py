@@ -6,6 +6,12 @@ advisors are notified at once (inbox and an e-mail with a link only), the manage
 and the protocol's three steps get deadlines (contact within 2 h, follow-ups at 24 h and 7 d).
 An overdue step escalates once to the manager's supervisor and to compliance (dedupe keys). Only
 a medical advisor closes the emergency, with a note. Every step is audited; no value is stored.
+
+Closing early: closing is the advisor's clinical call and may come before the 24 h / 7 d steps
+are due. The steps still open are then closed as "Not needed — emergency closed by <advisor>"
+(done by the advisor, audited with ``not_needed``), the manager's emergency tasks are closed
+(audited, reason ``emergency_closed``), and the escalation sweep never fires for a closed
+emergency (it only looks at open steps of open emergencies).
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.models import Case, Emergency, EmergencyStep, FollowUp, InboxMessage
-from assessments.services.followups import follow_up_create, inbox_post_many, users_with
+from assessments.services.followups import (
+    follow_up_create,
+    follow_ups_close,
+    inbox_post_many,
+    users_with,
+)
 from healthcheck.core import audit
 from healthcheck.core.audit import AuditAction, SystemActor
 
@@ -139,7 +150,28 @@ def emergency_close(*, emergency: Emergency, actor: Any, note: str) -> Emergency
         actor=actor, action=AuditAction.EMERGENCY_CLOSED, target=emergency, client=case.client,
         case=case, fields=("close_note",),
     )  # fmt: skip
+    _close_remaining(emergency, case, actor)
     return emergency
+
+
+def _close_remaining(emergency: Emergency, case: Case, actor: Any) -> None:
+    """Closed early: the open steps are not needed any more, nor the manager's tasks for them."""
+    reason = f"Not needed — emergency closed by {actor.get_username()}"
+    steps = EmergencyStep.objects.select_for_update().filter(
+        emergency=emergency, done_at__isnull=True
+    )
+    for step in steps:
+        step.done_at, step.done_by, step.note = emergency.closed_at, actor, reason
+        step.save(update_fields=["done_at", "done_by", "note"])
+        audit.record(
+            actor=actor, action=AuditAction.EMERGENCY_STEP_RECORDED, target=step,
+            client=step.client, case=case, fields=("note",), step=step.kind, not_needed=True,
+            reason="emergency_closed",
+        )  # fmt: skip
+    tasks = FollowUp.objects.filter(
+        case=case, kind=FollowUp.Kind.EMERGENCY, dedupe_key__startswith=f"emergency:{emergency.pk}:"
+    )
+    follow_ups_close(tasks=tasks, actor=actor, reason="emergency_closed")
 
 
 def _escalation_recipients(step: EmergencyStep) -> list[Any]:

@@ -116,6 +116,21 @@ def follow_up_done(*, task: FollowUp, actor: Any) -> FollowUp:
     return task
 
 
+def follow_ups_close(*, tasks: QuerySet[FollowUp], actor: Any, reason: str) -> int:
+    """Close open tasks that are no longer needed (e.g. the emergency they track was closed):
+    done now, one audit event each naming ``reason``. Returns how many were closed."""
+    closed = 0
+    for task in tasks.select_for_update(of=("self",)).select_related("client").open():
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+        audit.record(
+            actor=actor, action=AuditAction.FOLLOW_UP_DONE, target=task, client=task.client,
+            case=task.case, kind=task.kind, reason=reason,
+        )  # fmt: skip
+        closed += 1
+    return closed
+
+
 def _recheck_due(schedule: ReviewSchedule, actor: Any) -> int:
     client = schedule.client
     key = f"recheck:{client.pk}:{schedule.next_review_on.isoformat()}"
