@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
 from assessments import findings as fnd
+from assessments import pdf
 from assessments.models import Decision
 
 TEXTS_PATH = Path(__file__).parent / "data" / "explanation.json"
 LANGS = (("zh", "zh-hans"), ("en", "en"))
-CSS_PATH = Path(settings.BASE_DIR) / "static" / "css" / "explanation.css"
 
 
 @functools.cache
@@ -96,8 +94,8 @@ def context(decision: Decision) -> dict[str, Any]:
 def render_pdf(decision: Decision) -> bytes:
     """The explanation as PDF bytes (A4, both languages). Raises ImportError without
     WeasyPrint (pinned in requirements.txt)."""
-    from weasyprint import CSS, HTML
-
     with translation.override("zh-hans"):
-        html = render_to_string("assessments/decision_explanation_pdf.html", context(decision))
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(CSS_PATH))])
+        return pdf.render_pdf(
+            "assessments/decision_explanation_pdf.html", context(decision),
+            stylesheet="explanation.css",
+        )  # fmt: skip

@@ -19,6 +19,11 @@ urlpatterns = [
     path("assessments/<uuid:public_id>/", views.assessment_detail, name="assessment-detail"),
     path("referrals/<uuid:public_id>/", views.referral_detail, name="referral-detail"),
     path("referrals/<uuid:public_id>/letter/", views.referral_letter, name="referral-letter"),
+    path(
+        "referrals/<uuid:public_id>/letter.pdf",
+        views.referral_letter_pdf,
+        name="referral-letter-pdf",
+    ),
     path("referrals/<uuid:public_id>/<slug:move>/", views.referral_move, name="referral-move"),
     path("review/", views.review_queue, name="review-queue"),
     # Issue 8: decide, emergencies, health file, follow-ups.

@@ -247,9 +247,10 @@ def referral_create(
     )  # fmt: skip
 
 
-def referral_letter_printed(*, referral: Referral, actor: Any) -> None:
-    """Record that the referral letter was shown for printing (it names the client)."""
+def referral_letter_printed(*, referral: Referral, actor: Any, format: str = "html") -> None:
+    """Record that the referral letter was shown for printing or downloaded as a PDF
+    (``format`` "html" or "pdf"; it names the client and the check-up items)."""
     audit.record(
         actor=actor, action=AuditAction.REFERRAL_LETTER_PRINTED, target=referral,
-        client=referral.case.client, case=referral.case,
+        client=referral.case.client, case=referral.case, format=format,
     )  # fmt: skip

@@ -25,6 +25,7 @@ from assessments.views.referrals import (
     referral_create,
     referral_detail,
     referral_letter,
+    referral_letter_pdf,
     referral_move,
 )
 from assessments.views.results import (
@@ -59,6 +60,7 @@ __all__ = [
     "referral_create",
     "referral_detail",
     "referral_letter",
+    "referral_letter_pdf",
     "referral_move",
     "results_entry",
     "results_fhir",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -12,10 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import catalogue, selectors, services
+from assessments import catalogue, pdf, selectors, services
 from assessments.forms import BookForm, ReferralForm
 from assessments.models import Case, CheckupItem, Referral
 from assessments.workflow import TransitionNotAllowed
+from clients.gate import consent_require
+from clients.models import Purpose
 from healthcheck.core import audit
 from healthcheck.core.fields import reveal
 
@@ -95,11 +98,39 @@ def referral_move(request: HttpRequest, public_id: uuid.UUID, move: str) -> Http
     return redirect("assessments:referral-detail", public_id=referral.public_id)
 
 
+def _letter(request: HttpRequest, public_id: uuid.UUID, kind: str) -> dict[str, Any]:
+    """The letter's context: scoped (404 out of portfolio) and consent-gated (health-check
+    consent, and the sharing consent naming the institution the letter is addressed to)."""
+    referral = _referral_get(request, public_id)
+    client = referral.case.client
+    consent_require(actor=request.user, client=client, operation=f"referral.letter.{kind}")
+    consent_require(
+        actor=request.user, client=client, operation=f"referral.letter.{kind}",
+        purpose=Purpose.SHARE_WITH_INSTITUTION, institution=referral.institution,
+    )  # fmt: skip
+    return {"referral": referral, "client": client, "items": referral.items.all()}
+
+
 @require_GET
 @permission_required("assessments.refer_case", raise_exception=True)
 def referral_letter(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The printable referral letter (print style sheet; no health values on it)."""
-    referral = _referral_get(request, public_id)
-    services.referral_letter_printed(referral=referral, actor=request.user)
-    context = {"referral": referral, "client": referral.case.client, "items": referral.items.all()}
+    context = _letter(request, public_id, "html")
+    services.referral_letter_printed(referral=context["referral"], actor=request.user)
     return render(request, "assessments/referral_letter.html", context)
+
+
+@require_GET
+@permission_required("assessments.refer_case", raise_exception=True)
+def referral_letter_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The referral letter as a PDF download (WeasyPrint, in the interface language); audited
+    as a print of the letter (format "pdf") once the PDF is rendered."""
+    context = _letter(request, public_id, "pdf")
+    body = pdf.render_pdf("assessments/referral_letter_pdf.html", context, stylesheet="letter.css")
+    referral = context["referral"]
+    services.referral_letter_printed(referral=referral, actor=request.user, format="pdf")
+    response = HttpResponse(body, content_type="application/pdf")
+    name = f"referral-letter-{str(referral.public_id)[:8]}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
