@@ -11,6 +11,7 @@ from clients import services
 from clients.models import Client, Document
 from healthcheck.core import files
 from healthcheck.core.models import AuditEvent
+from tests.clients.conftest import grant, publish_notice
 from tests.encryption.conftest import make_client
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -62,6 +63,8 @@ def test_download_is_access_checked_audited_and_an_attachment(
     client, clara, carl, ring_a, media_root
 ) -> None:
     owner = make_client(clara, "Adams")
+    # A check-up report is health content: its download needs the health-check consent (B31).
+    grant(owner, clara, publish_notice(clara))
     document = services.document_store(
         actor=clara, client=owner, kind="checkup_report", name="报告.png", data=PNG
     )

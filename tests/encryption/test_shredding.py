@@ -19,6 +19,7 @@ from healthcheck.core import files, keys
 from healthcheck.core.fields import Unreadable, encrypted_fields, reveal
 from healthcheck.core.keys import ErasedError
 from healthcheck.core.models import AuditEvent
+from tests.clients.conftest import grant, publish_notice
 from tests.encryption.conftest import make_client, sample_values
 from tests.encryption.testapp.models import Sample
 
@@ -82,6 +83,8 @@ def test_shred_client_erases_values_and_files_and_leaves_others_and_the_audit_tr
 
 def test_erased_state_is_shown_in_pages_and_downloads(clara, client, ring_a, media_root) -> None:
     victim, _sample, document = _client_with_data(clara, "Victim")
+    # The download passes the consent gate first, so the erased state is what it then meets.
+    grant(victim, clara, publish_notice(clara))
     services.client_shred(actor=clara, client=victim)
     erased = Client.objects.get(pk=victim.pk)
 
