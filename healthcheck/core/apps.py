@@ -4,6 +4,11 @@ from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# Django 6.1's empty choice label has no Chinese in Django's own catalogue; listing it here puts
+# it in ours (LOCALE_PATHS take precedence), so zh-hans selects do not show English.
+gettext_noop("- Select an option -")
 
 
 class CoreConfig(AppConfig):
