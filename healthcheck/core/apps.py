@@ -9,6 +9,8 @@ from django.utils.translation import gettext_noop
 # Django 6.1's empty choice label has no Chinese in Django's own catalogue; listing it here puts
 # it in ours (LOCALE_PATHS take precedence), so zh-hans selects do not show English.
 gettext_noop("- Select an option -")
+# Django's own Chinese for this validator message is wrong ("empty string"); ours corrects it.
+gettext_noop("Null characters are not allowed.")
 
 
 class CoreConfig(AppConfig):
