@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import os
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 from clients import services
 from clients.models import Client
 from healthcheck.core import keys
+from tests.harness.services import requires_service
 
 
 def new_key(key_id: str) -> str:
@@ -80,8 +80,4 @@ REQUIRES_POSTGRES = (
 
 def require_postgres(connection: Any) -> None:
     """Skip locally on SQLite, but fail under CI: a PostgreSQL check must never be skipped."""
-    if connection.vendor == "postgresql":
-        return
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(REQUIRES_POSTGRES)
-    pytest.skip(REQUIRES_POSTGRES)
+    requires_service("PostgreSQL", connection.vendor == "postgresql", REQUIRES_POSTGRES)

@@ -6,13 +6,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
-pytestmark = pytest.mark.skipif(
-    "assessments" not in getattr(settings, "INSTALLED_APPS", ()),
-    reason="the assessments app is not installed yet",
-)
 FHIR = Path(__file__).resolve().parents[2] / "data" / "fhir"
 
 
