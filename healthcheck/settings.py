@@ -130,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "healthcheck.core.middleware.NoStoreMiddleware",
+    "healthcheck.core.middleware.NotFoundPageMiddleware",
     # AxesMiddleware last, as its documentation asks: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]

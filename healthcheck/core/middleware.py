@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import structlog
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -175,3 +175,24 @@ class NonceCSPMiddleware(ContentSecurityPolicyMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
         str(request._csp_nonce)  # type: ignore[attr-defined]
+
+
+class NotFoundPageMiddleware:
+    """Answer a view's 404 with the application's own page, also in the embedded profile.
+
+    With DEBUG on, Django would render its technical 404 page, which lists the site's URL
+    patterns; the demo runs with DEBUG on, so an out-of-portfolio lookup would show it to staff.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Http404):
+            return None
+        from healthcheck.core.views import page_not_found
+
+        return page_not_found(request, exception)
