@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from assessments import nhanes, services
@@ -181,18 +181,16 @@ def _institution() -> Institution:
 
 
 def _products() -> str:
-    """One product per business line, when the product catalogue (issue 8) exists."""
-    try:
-        from assessments.models import Product  # type: ignore[attr-defined]
-    except ImportError:
-        Product = None
-    if Product is None or Product._meta.db_table not in connection.introspection.table_names():
-        return "Products: the product catalogue does not exist yet; none created."
+    """One product per business line; the insurance product suits common cardiometabolic findings
+    so that product suggestions can be shown (with the client's product-recommendation consent)."""
+    from assessments.models import Product
+
     for code, name_en, name_zh, line, policy in PRODUCTS:
+        suits = ["blood_pressure", "bmi", "waist"] if line == "insurance" else []
         Product.objects.get_or_create(
             code=code,
             defaults={"name_en": name_en, "name_zh": name_zh, "business_line": line,
-                      "health_policy": policy},
+                      "health_policy": policy, "suits_findings": suits},
         )  # fmt: skip
     return f"Products: {Product.objects.filter(code__in=[p[0] for p in PRODUCTS]).count()}."
 
