@@ -5,7 +5,6 @@ export, and never the value, band, flag reason or trace rows; the medical adviso
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from django.urls import reverse
 from assessments.models import Case
 from clients.models import Observation
 from tests.assessments.decide import assessed_client_case
+from tests.harness.text import shows_number
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +34,7 @@ def _urgent() -> str:
 
 
 def _value_shown(body: str) -> bool:
-    # Whole numbers only: tokens and nonces may contain the digits inside other characters.
-    return "186/124" in body or any(
-        re.search(rf"(?<![\w+/=-]){n}(?![\w+/=-])", body) for n in ("186", "124")
-    )
+    return shows_number(body, "186", "124")
 
 
 def _reasons(case: Case) -> list[str]:
