@@ -13,7 +13,12 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from healthcheck.core import audit, keys
-from healthcheck.core.fields import Sealed, encrypted_fields, models_with_encrypted_fields
+from healthcheck.core.fields import (
+    encrypted_fields,
+    iter_sealed,
+    models_with_encrypted_fields,
+    token_key_id,
+)
 
 
 class Progress:
@@ -111,15 +116,19 @@ class Command(BaseCommand):
 
 
 def _any_stale(values: tuple[Any, ...], ring: keys.KeyRing) -> bool:
-    return any(type(v) is Sealed and v.key_id != ring.primary.key_id for v in values)
+    return any(_is_stale(v, ring) for v in values)
+
+
+def _is_stale(value: Any, ring: keys.KeyRing) -> bool:
+    # values_list hands over the stored bytes; "" and None are not encrypted at all.
+    return type(value) is bytes and token_key_id(value) != ring.primary.key_id
 
 
 def _reencrypt_row(obj: models.Model, ring_fields: list[Any], ring: keys.KeyRing) -> int:
     names = [
         f.attname
-        for f in ring_fields
-        if type(obj.__dict__.get(f.attname)) is Sealed
-        and obj.__dict__[f.attname].key_id != ring.primary.key_id
+        for f, token in iter_sealed(obj)
+        if f in ring_fields and token_key_id(token) != ring.primary.key_id
     ]
     for name in names:
         getattr(obj, name)  # decrypt under the old key; save() encrypts under the primary
