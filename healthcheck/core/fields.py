@@ -263,6 +263,7 @@ class _EncryptedDescriptor:
 
 
 _NOTHING_SEALED: dict[str, bytes] = {}
+_NO_MEMO: dict[str, Any] = {}  # stands in for an owner that is not loaded yet
 _DEFERRED = object()
 
 
@@ -353,15 +354,15 @@ class EncryptedMixin(models.Field):
             )
         else:
             plain = self._dump(value).encode()
-        owner = self._owner_attr
-        if owner is None:
-            owner = instance
-        elif owner is _RING:
+        attr = self._owner_attr
+        if attr is None:
+            owner = data
+        elif attr is _RING:
             return keys.key_ring().seal(plain, aad)
-        else:
-            owner = getattr(instance, owner)  # type: ignore[arg-type]
-        memo = owner.__dict__.get("_data_aead") if owner is not None else None
-        if memo is not None and memo[0] is owner.data_key_wrapped:
+        else:  # the owner row as the foreign key cached it (loaded by the slow path if not)
+            owner = getattr(instance._state.fields_cache.get(attr), "__dict__", _NO_MEMO)
+        memo = owner.get("_data_aead")
+        if memo is not None and memo[0] is owner.get("data_key_wrapped"):
             aead = memo[1]  # the cipher kept on the owner by keys.data_aead
         else:
             aead = self._client_aead(instance, writing=True)
@@ -378,14 +379,17 @@ class EncryptedMixin(models.Field):
         data = instance.__dict__
         row = data.get(_ROW)
         aad = self._aad_prefix + (row[1] if row is not None else data["public_id"].bytes)
-        owner = self._owner_attr
+        attr = self._owner_attr
         try:
-            if owner is _RING:
+            if attr is _RING:
                 plain = keys.key_ring().open(token, aad)
             elif token.startswith(_CLIENT_HEADER):
-                owner = instance if owner is None else getattr(instance, owner)  # type: ignore[arg-type]
-                memo = owner.__dict__.get("_data_aead") if owner is not None else None
-                if memo is not None and memo[0] is owner.data_key_wrapped:
+                if attr is None:
+                    owner = data
+                else:
+                    owner = getattr(instance._state.fields_cache.get(attr), "__dict__", _NO_MEMO)
+                memo = owner.get("_data_aead")
+                if memo is not None and memo[0] is owner.get("data_key_wrapped"):
                     aead = memo[1]
                 else:
                     aead = self._client_aead(instance)

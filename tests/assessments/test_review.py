@@ -65,7 +65,7 @@ def test_opinion_is_encrypted_and_followed_by_a_reassessment(with_results: Case,
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT interpretation FROM assessments_opinion")
-        assert "BP grade" not in cursor.fetchone()[0]
+        assert b"BP grade" not in bytes(cursor.fetchone()[0])
     assert events("opinion.recorded") and events("case.medical_review")
 
 
