@@ -55,8 +55,7 @@ logger = logging.getLogger(__name__)
 
 CLIENT_KEY_ID = "@client"  # how reports name the owner's data key (stored as key-id length 0)
 _CLIENT_HEADER = keys.TOKEN_VERSION + b"\x00"
-_HEADER_LEN = len(_CLIENT_HEADER)
-_NONCE_END = _HEADER_LEN + keys.NONCE_BYTES
+_NONCE_END = len(_CLIENT_HEADER) + keys.NONCE_BYTES  # the hot path spells out 2 and 14
 # instance.__dict__ keys: the stored values not decrypted yet (attname -> bytes), and the
 # (public_id, public_id.bytes) of the row they were read under
 _SEALED = "_sealed_values"
@@ -264,6 +263,21 @@ class _EncryptedDescriptor:
 
 _NOTHING_SEALED: dict[str, bytes] = {}
 _NO_MEMO: dict[str, Any] = {}  # stands in for an owner that is not loaded yet
+_urandom = os.urandom  # one global lookup on the hot path
+
+
+def _write_row(data: dict[str, Any]) -> bytes:
+    """The bytes of the row identity a value is written under (its current ``public_id``).
+
+    A new instance also records it as the row its values will be read back under; a copied one
+    (``public_id`` changed) keeps the row its sealed values were read under until re-sealed.
+    """
+    row_id = data["public_id"]
+    if _ROW not in data:
+        data[_ROW] = (row_id, row_id.bytes)
+    return row_id.bytes
+
+
 _DEFERRED = object()
 
 
@@ -342,10 +356,11 @@ class EncryptedMixin(models.Field):
         """Encrypt a Python value for this field of this row (the stored bytes)."""
         # Runs once per value written: kept flat (see benchmarks/bench_encryption.py).
         data = instance.__dict__
-        row_id, row = data["public_id"], data.get(_ROW)
-        if row is None:  # a new instance: the row its values will be read back under
-            row = data[_ROW] = (row_id, row_id.bytes)
-        aad = self._aad_prefix + (row[1] if row[0] is row_id else row_id.bytes)
+        row = data.get(_ROW)
+        if row is not None and row[0] is data["public_id"]:
+            aad = self._aad_prefix + row[1]
+        else:
+            aad = self._aad_prefix + _write_row(data)
         if type(value) is str and self._plain_text:
             plain = value.encode()
         elif isinstance(value, bytes | bytearray | memoryview):
@@ -366,7 +381,7 @@ class EncryptedMixin(models.Field):
             aead = memo[1]  # the cipher kept on the owner by keys.data_aead
         else:
             aead = self._client_aead(instance, writing=True)
-        nonce = os.urandom(12)  # keys.NONCE_BYTES
+        nonce = _urandom(12)  # keys.NONCE_BYTES
         return _CLIENT_HEADER + nonce + aead.encrypt(nonce, plain, aad)
 
     def open(self, instance: models.Model, token: bytes) -> Any:
@@ -393,7 +408,7 @@ class EncryptedMixin(models.Field):
                     aead = memo[1]
                 else:
                     aead = self._client_aead(instance)
-                plain = aead.decrypt(token[_HEADER_LEN:_NONCE_END], token[_NONCE_END:], aad)
+                plain = aead.decrypt(token[2:14], token[14:], aad)  # header | nonce | body
             else:
                 token_key_id(token)  # names the malformed format, if that is what it is
                 raise DecryptionError("value was not encrypted in this field's scope")
