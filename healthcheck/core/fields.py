@@ -196,10 +196,11 @@ def take_sealed(
     data = instance.__dict__
     sealed: dict[str, bytes] = {}
     for f in fields:
-        value = data.get(f.attname)
+        name = f.attname
+        value = data.get(name)
         if type(value) is bytes and value:
-            sealed[f.attname] = value
-            del data[f.attname]
+            sealed[name] = value
+            del data[name]
         elif value is not None and loaded:
             _take_unusual(data, sealed, f, value)
     if sealed:
