@@ -34,7 +34,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidTag
@@ -183,7 +183,7 @@ class EncryptedModel(models.Model):
 
 
 def take_sealed(
-    instance: models.Model, fields: list[EncryptedMixin], *, loaded: bool = True
+    instance: models.Model, fields: Sequence[EncryptedMixin], *, loaded: bool = True
 ) -> None:
     """File the stored values of ``fields`` that ``instance.__dict__`` holds away as sealed.
 
@@ -749,8 +749,15 @@ def blind_index_field_for(
 # Introspection and display
 
 
-def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:
-    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+def encrypted_fields(model: type[models.Model]) -> tuple[EncryptedMixin, ...]:
+    """The model's encrypted fields, found once per model (every loaded row asks for them)."""
+    opts = model._meta
+    concrete = opts.concrete_fields  # a cached tuple that Django rebuilds when fields change
+    memo = opts.__dict__.get("_encrypted_fields")
+    if memo is None or memo[0] is not concrete:
+        memo = (concrete, tuple(f for f in concrete if isinstance(f, EncryptedMixin)))
+        opts._encrypted_fields = memo  # type: ignore[attr-defined]
+    return memo[1]
 
 
 def models_with_encrypted_fields() -> list[type[models.Model]]:
