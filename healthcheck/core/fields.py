@@ -97,6 +97,33 @@ class EncryptedQuerySet(models.QuerySet):
             _refuse_encrypted_path(self.model, path, "order_by")
         return super().order_by(*field_names)
 
+    def values(self, *fields: Any, **expressions: Any) -> EncryptedQuerySet:
+        self._refuse_stored_values(fields, expressions, "values")
+        return super().values(*fields, **expressions)
+
+    def values_list(self, *fields: Any, flat: bool = False, named: bool = False) -> Any:
+        self._refuse_stored_values(fields, {}, "values_list")
+        return super().values_list(*fields, flat=flat, named=named)
+
+    def stored_values_list(self, *fields: str) -> Any:
+        """``values_list`` that hands over encrypted columns as stored (bytes), for key
+        maintenance (rotate_keys) only: never show or log what it returns."""
+        return super().values_list(*fields)
+
+    def _refuse_stored_values(
+        self, fields: tuple[Any, ...], expressions: dict[str, Any], operation: str
+    ) -> None:
+        # values()/values_list() skip the model, so they would return ciphertext as the value.
+        if not fields and not expressions:
+            if encrypted_fields(self.model):
+                raise EncryptedFieldError(
+                    f"{self.model._meta.label} has encrypted fields: name the fields for "
+                    f"{operation}() (encrypted ones are read through model instances)."
+                )
+            return
+        for path in _ordering_names([*fields, *expressions.values()]):
+            _refuse_encrypted_path(self.model, path, operation)
+
     def matching(self, source: str, value: str | None) -> EncryptedQuerySet:
         """Rows whose encrypted ``source`` equals ``value`` after normalisation (blind index)."""
         index = blind_index_field_for(self.model, source)
@@ -128,12 +155,12 @@ def encrypted_field_at(model: type[models.Model], path: str) -> EncryptedMixin |
 
 
 def _encrypted_message(field: models.Field, operation: str) -> str:
-    hint = (
-        " Use the blind index (QuerySet.matching) for exact matches."
-        if operation != "order_by"
-        and blind_index_field_for(field.model, field.name, required=False)
-        else ""
-    )
+    if operation in {"values", "values_list"}:
+        hint = " Read it through model instances (a selector), which decrypt it."
+    elif operation != "order_by" and blind_index_field_for(field.model, field.name, required=False):
+        hint = " Use the blind index (QuerySet.matching) for exact matches."
+    else:
+        hint = ""
     return (
         f"{field.model._meta.label}.{field.name} is encrypted: the database only sees ciphertext, "
         f"so {operation!r} on it cannot work and is refused.{hint}"
@@ -201,8 +228,8 @@ def take_sealed(
         if type(value) is bytes and value:
             sealed[name] = value
             del data[name]
-        elif value is not None and loaded:
-            _take_unusual(data, sealed, f, value)
+        elif value is not None and (loaded or type(value) is bytes):
+            _take_unusual(data, sealed, f, value)  # after a refresh only b"" gets here
     if sealed:
         previous = data.get(_SEALED)
         data[_SEALED] = {**previous, **sealed} if previous else sealed  # copies share the old

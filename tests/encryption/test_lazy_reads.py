@@ -14,7 +14,7 @@ from django.db import connection
 
 from clients.models import Client
 from healthcheck.core import keys
-from healthcheck.core.fields import is_set, iter_sealed
+from healthcheck.core.fields import EncryptedFieldError, is_set, iter_sealed
 from tests.encryption.conftest import make_client
 from tests.encryption.testapp.models import Sample
 
@@ -108,3 +108,34 @@ def test_a_client_reassigned_to_another_owner_encrypts_under_the_new_key(
     first.save(update_fields=["data_key_wrapped", "data_key_id", "data_key_shredded_at"])
     assert Sample.objects.get(pk=sample.pk).text == "now the second client's"
     assert Client.objects.get(pk=first.pk).is_shredded
+
+
+def test_empty_values_stay_empty_after_refresh_and_deferred_loads(clara: Any, ring_a: str) -> None:
+    sample = Sample.objects.create(client=make_client(clara), text="", char=None)
+    loaded = Sample.objects.get(pk=sample.pk)
+    assert (loaded.text, loaded.char) == ("", None)
+    loaded.refresh_from_db()
+    assert (loaded.text, loaded.char) == ("", None)
+    loaded.refresh_from_db(fields=["text"])
+    assert loaded.text == ""
+    assert Sample.objects.only("id", "public_id").get(pk=sample.pk).text == ""
+    loaded.save()  # nothing read back as bytes, so nothing refuses to save
+    assert Sample.objects.get(pk=sample.pk).text == ""
+
+
+def test_values_and_values_list_refuse_encrypted_fields_and_change_nothing(
+    clara: Any, ring_a: str
+) -> None:
+    owner = make_client(clara, "Values")
+    for call in (
+        lambda: Client.objects.values_list("name", flat=True),
+        lambda: Client.objects.values("pk", "phone"),
+        lambda: Client.objects.values(),
+        lambda: Sample.objects.values_list("client__name"),
+    ):
+        with pytest.raises(EncryptedFieldError, match="model instances"):
+            call()
+    assert list(Client.objects.filter(pk=owner.pk).values_list("branch", flat=True)) == [
+        owner.branch
+    ]
+    assert Client.objects.get(pk=owner.pk).name == "Values"

@@ -104,7 +104,7 @@ class Command(BaseCommand):
                 rows = list(
                     manager.filter(pk__gt=last_pk)
                     .order_by("pk")
-                    .values_list("pk", *[f.attname for f in ring_fields])[:size]
+                    .stored_values_list("pk", *[f.attname for f in ring_fields])[:size]
                 )
                 if not rows:
                     return count
