@@ -170,3 +170,6 @@ def test_the_task_inbox_lists_a_review_request_task(
     client.force_login(clara)
     html = client.get(reverse("assessments:follow-up-inbox")).content.decode()
     assert 'data-testid="task-done"' in html
+    # The task names its client (decrypted for the client's own manager) and links to them.
+    client_url = reverse("clients:detail", args=[assessed_case.client.public_id])
+    assert f'href="{client_url}" data-testid="task-client">{assessed_case.client.name}</a>' in html
