@@ -117,6 +117,8 @@ class EmergencyStep(enc.EncryptedModel):
         on_delete=models.PROTECT, related_name="+",
     )  # fmt: skip
     note = enc.EncryptedTextField(_("note"), blank=True)
+    # Closed with the emergency before anyone recorded it: the advisor judged it not needed.
+    not_needed = models.BooleanField(_("not needed"), default=False, editable=False)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     objects = StepQuerySet.as_manager()

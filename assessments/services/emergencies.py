@@ -156,13 +156,13 @@ def emergency_close(*, emergency: Emergency, actor: Any, note: str) -> Emergency
 
 def _close_remaining(emergency: Emergency, case: Case, actor: Any) -> None:
     """Closed early: the open steps are not needed any more, nor the manager's tasks for them."""
-    reason = f"Not needed — emergency closed by {actor.get_username()}"
     steps = EmergencyStep.objects.select_for_update().filter(
         emergency=emergency, done_at__isnull=True
     )
     for step in steps:
-        step.done_at, step.done_by, step.note = emergency.closed_at, actor, reason
-        step.save(update_fields=["done_at", "done_by", "note"])
+        # The flag, not a note, says why: pages show it in the reader's language.
+        step.done_at, step.done_by, step.not_needed = emergency.closed_at, actor, True
+        step.save(update_fields=["done_at", "done_by", "not_needed"])
         audit.record(
             actor=actor, action=AuditAction.EMERGENCY_STEP_RECORDED, target=step,
             client=step.client, case=case, fields=("note",), step=step.kind, not_needed=True,

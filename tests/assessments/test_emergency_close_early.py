@@ -38,9 +38,10 @@ def test_closing_early_closes_the_remaining_steps_and_tasks_and_nothing_escalate
     for kind in ("follow_up_24h", "follow_up_7d"):
         step = emergency.steps.get(kind=kind)
         assert step.done_at == emergency.closed_at and step.done_by == max_
-        assert reveal(step, "note") == "Not needed — emergency closed by max"
+        assert step.not_needed and reveal(step, "note") == ""  # no note in one language
     contact.refresh_from_db()
     assert reveal(contact, "note") == "Client called; at the ER."  # the recorded step stays
+    assert not contact.not_needed
     task.refresh_from_db()
     assert task.done_at is not None
     assert not FollowUp.objects.open().filter(case=crisis, kind=FollowUp.Kind.EMERGENCY).exists()
@@ -63,3 +64,43 @@ def test_closing_before_the_contact_closes_all_three_steps(crisis: Case, max_: A
     services.emergency_close(emergency=emergency, actor=max_, note="Seen in clinic already.")
     assert not emergency.steps.filter(done_at__isnull=True).exists()
     assert services.emergencies_escalate(now=timezone.now() + datetime.timedelta(days=8)) == 0
+
+
+def test_the_migration_flags_steps_closed_with_their_emergency(crisis: Case, max_: Any) -> None:
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    name = "0006_add_emergency_step_not_needed"
+    migration = importlib.import_module(f"assessments.migrations.{name}")
+    emergency = Emergency.objects.get(case=crisis)
+    contact = emergency.steps.get(kind="contact")
+    services.emergency_step_record(step=contact, actor=max_, note="Reached by phone.")
+    services.emergency_close(emergency=emergency, actor=max_, note="Stable.")
+    with connection.cursor() as cursor:  # as the previous release left them
+        cursor.execute(
+            "UPDATE assessments_emergencystep SET not_needed = %s WHERE emergency_id = %s",
+            [False, emergency.pk],
+        )
+
+    state = MigrationLoader(connection).project_state(("assessments", name))
+    migration.flag_steps_closed_with_their_emergency(state.apps, None)
+    flags = dict(emergency.steps.values_list("kind", "not_needed"))
+    assert flags == {"contact": False, "follow_up_24h": True, "follow_up_7d": True}
+
+
+def test_the_page_marks_steps_closed_early_as_not_needed_in_chinese(
+    crisis: Case, max_: Any, client: Any
+) -> None:
+    from django.urls import reverse
+
+    emergency = Emergency.objects.get(case=crisis)
+    contact = emergency.steps.get(kind="contact")
+    services.emergency_step_record(step=contact, actor=max_, note="Reached by phone.")
+    services.emergency_close(emergency=emergency, actor=max_, note="Stable.")
+    client.force_login(max_)
+    html = client.get(reverse("assessments:emergency-detail", args=[emergency.public_id]))
+    html = html.content.decode()
+    assert html.count('data-testid="not-needed"') == 2  # the 24 h and 7 d steps, not the contact
+    assert "不再需要" in html
