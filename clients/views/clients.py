@@ -19,15 +19,21 @@ from clients.gate import active_consent
 from clients.models import Purpose
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @permission_required("clients.view_client", raise_exception=True)
+@sensitive_post_parameters("q")
 def client_list(request: HttpRequest) -> HttpResponse:
-    """The manager's clients, paginated; exact search by full name or ID number."""
-    form = ClientSearchForm(request.GET or None)
-    search = form.cleaned_data["q"] if form.is_valid() else ""
-    page = selectors.client_page(
-        viewer=request.user, search=search, page=request.GET.get("page", 1)
-    )
+    """The manager's clients, paginated; exact search by full name or ID number.
+
+    A search is a POST (its pages too): a name or an ID number typed here must never reach a
+    URL, and with it browser history, proxy and access logs or a Referer header. A ``q`` in the
+    query string is ignored.
+    """
+    searching = request.method == "POST"
+    form = ClientSearchForm(request.POST if searching else None)
+    search = form.cleaned_data["q"] if searching and form.is_valid() else ""
+    source = request.POST if searching else request.GET
+    page = selectors.client_page(viewer=request.user, search=search, page=source.get("page", 1))
     context = {"form": form, "page": page, "search": search}
     return render(request, "clients/client_list.html", context)
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients import forms as f
 from clients import icd10, questionnaires, selectors, services
@@ -92,11 +92,16 @@ def health_export(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_POST
 @permission_required("clients.add_declaration", raise_exception=True)
+@sensitive_post_parameters("q")
 def icd10_search(request: HttpRequest) -> JsonResponse:
-    """Common ICD-10 categories by code prefix or title text, optionally within a chapter."""
-    found = icd10.search(request.GET.get("q", "")[:50], request.GET.get("chapter", "")[:6])
+    """Common ICD-10 categories by code prefix or title text, optionally within a chapter.
+
+    A POST (CSRF-checked), not a GET: what a manager types here while declaring a client's
+    conditions is health data, and must not reach a URL or an access log.
+    """
+    found = icd10.search(request.POST.get("q", "")[:50], request.POST.get("chapter", "")[:6])
     results = [
         {"code": c.code, "title": c.title(), "chapter": c.chapter, "restricted": c.is_restricted}
         for c in found

@@ -1,6 +1,6 @@
 // ICD-10 chapter picker and code search for the health declaration form.
 // The datalist is filled by the server at first; this narrows it by chapter and search text
-// through /clients/icd10/. Option text is set with textContent only (never innerHTML).
+// through a POST to /clients/icd10/. Option text is set with textContent only (never innerHTML).
 "use strict";
 (function () {
   const form = document.querySelector("form[data-icd10-url]");
@@ -9,6 +9,8 @@
     return;
   }
   const url = form.dataset.icd10Url;
+  const tokenInput = form.querySelector("input[name=csrfmiddlewaretoken]");
+  const csrfToken = tokenInput ? tokenInput.value : "";
   let timer = null;
 
   function fill(results) {
@@ -24,8 +26,14 @@
   function search(row) {
     const chapter = row.querySelector("[data-icd10-chapter]");
     const code = row.querySelector("[data-icd10-search]");
-    const params = new URLSearchParams({ q: code ? code.value : "", chapter: chapter ? chapter.value : "" });
-    fetch(url + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // POST: what is typed here is health data and must stay out of URLs and access logs.
+    const body = new URLSearchParams({ q: code ? code.value : "", chapter: chapter ? chapter.value : "" });
+    fetch(url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
+    })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
       .then(function (data) { fill(data.results || []); })
       .catch(function () { /* keep the current options */ });

@@ -99,3 +99,22 @@ def test_the_icd10_chapter_picker_narrows_the_code_list(page: Page, live_server,
     expect(options).to_have_count(7)
     page.fill("#id_conditions-0-code", "F3")
     expect(options).to_have_count(3)
+
+
+def test_searching_by_id_number_finds_the_client_and_leaves_the_number_out_of_the_url(
+    page: Page, live_server, clara
+):
+    from tests.clients.conftest import make_client
+
+    make_client(clara, name="Li Na", id_type="resident_id", national_id="11010519491231002X")
+    make_client(clara, name="Li Nan")
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    _log_in(page, live_server.url, "clara")
+    page.goto(live_server.url + reverse("clients:list"))
+    expect(page.get_by_test_id("client-row")).to_have_count(2)
+    page.fill("#id_q", "110105 19491231002x")
+    page.get_by_test_id("client-search").locator("button[type=submit]").click()
+    expect(page.get_by_test_id("client-row")).to_have_count(1)
+    expect(page.get_by_test_id("client-row")).to_contain_text("Li Na")
+    assert seen and not any("1949" in url or "q=" in url for url in seen)

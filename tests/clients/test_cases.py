@@ -60,7 +60,7 @@ def test_b31_after_withdrawal_no_manager_sees_health_records_in_any_page_or_expo
     # List, search and detail show identifiers only, and now no active consent.
     for response in (
         client.get(reverse("clients:list")),
-        client.get(reverse("clients:list"), {"q": "Zhang Wei"}),
+        client.post(reverse("clients:list"), {"q": "Zhang Wei"}),
         client.get(reverse("clients:detail", args=[c])),
     ):
         assert response.status_code == 200

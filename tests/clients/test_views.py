@@ -34,21 +34,21 @@ def test_search_finds_the_exact_name_or_national_id_through_the_blind_index(clar
     client.force_login(clara)
     client.post(reverse("clients:create"), client_post())
     make_client(clara, name="Li Nan")
-    page = client.get(reverse("clients:list"), {"q": term}).context["page"]
+    page = client.post(reverse("clients:list"), {"q": term}).context["page"]
     assert [c.name for c in page] == ["Li Na"]
 
 
 def test_a_search_without_match_says_so_instead_of_an_empty_table(clara, client):
     client.force_login(clara)
     make_client(clara, name="Li Na")
-    response = client.get(reverse("clients:list"), {"q": "Li"})
+    response = client.post(reverse("clients:list"), {"q": "Li"})
     assert 'data-testid="no-match"' in response.content.decode()
 
 
 def test_search_never_reaches_another_portfolio(clara, carl, client):
     make_client(carl, name="Li Na")
     client.force_login(clara)
-    assert not client.get(reverse("clients:list"), {"q": "Li Na"}).context["page"].object_list
+    assert not client.post(reverse("clients:list"), {"q": "Li Na"}).context["page"].object_list
 
 
 def test_the_list_is_paginated_with_a_constant_number_of_queries(
@@ -62,6 +62,24 @@ def test_the_list_is_paginated_with_a_constant_number_of_queries(
     assert len(first.context["page"].object_list) == selectors.PAGE_SIZE
     second = client.get(reverse("clients:list"), {"page": 2})
     assert len(second.context["page"].object_list) == 3
+
+
+def test_a_search_and_its_pages_keep_the_term_out_of_every_url(clara, client):
+    for _ in range(selectors.PAGE_SIZE + 2):
+        make_client(clara, name="Wang Fang")
+    client.force_login(clara)
+    first = client.post(reverse("clients:list"), {"q": "Wang Fang"})
+    html = first.content.decode()
+    assert len(first.context["page"].object_list) == selectors.PAGE_SIZE
+    # The next page is a POST button carrying the term in the body, never a link with it.
+    assert 'name="page" value="2"' in html and "q=" not in html
+    assert "Wang+Fang" not in html and "Wang%20Fang" not in html
+    second = client.post(reverse("clients:list"), {"q": "Wang Fang", "page": "2"})
+    assert len(second.context["page"].object_list) == 2
+    # A term in the query string is not a search: the portfolio is listed as it is.
+    make_client(clara, name="Li Lei")
+    listed = client.get(reverse("clients:list"), {"q": "Wang Fang"}).context["page"]
+    assert listed.paginator.count == selectors.PAGE_SIZE + 3 and listed.number == 1
 
 
 def test_consent_is_captured_against_the_notice_shown(clara, client, client_c, ada_notice):
@@ -135,8 +153,13 @@ def test_the_export_is_csv_and_audited(clara, client, client_c, consent_c):
 
 def test_icd10_search_returns_json(clara, client):
     client.force_login(clara)
-    data = client.get(reverse("clients:icd10-search"), {"q": "I10"}).json()
+    data = client.post(reverse("clients:icd10-search"), {"q": "I10"}).json()
     assert data["results"][0]["code"] == "I10"
+
+
+def test_icd10_search_refuses_get_so_typed_conditions_stay_out_of_urls(clara, client):
+    client.force_login(clara)
+    assert client.get(reverse("clients:icd10-search"), {"q": "I10"}).status_code == 405
 
 
 # -- reassignment ----------------------------------------------------------------------------
