@@ -201,6 +201,33 @@ def _wait_for_worker_sessions_to_end(timeout: float = 10) -> None:
             time.sleep(0.1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """Torn down just before pytest-django drops the test database: waits for every other
+    PostgreSQL session on it to end, and names any that does not (it would stop the drop)."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        deadline = time.monotonic() + 15
+        while True:
+            cursor.execute(
+                "SELECT pid, application_name, client_port, state, backend_start,"
+                " left(query, 120) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            others = cursor.fetchall()
+            if not others or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    if others:
+        import warnings
+
+        warnings.warn(f"sessions left on the test database: {others!r}", stacklevel=1)
+
+
 @pytest.fixture(scope="session")
 def session_worker(
     django_db_setup: None,
@@ -217,6 +244,10 @@ def session_worker(
         worker.stop()
         with django_db_blocker.unblock():
             _wait_for_worker_sessions_to_end()
+            # This teardown may run in another context than the one pytest-django drops the
+            # database from (Playwright's greenlets each have their own connections): close the
+            # connection it opened, or the drop finds the database in use.
+            connection.close()
 
 
 @pytest.fixture
