@@ -16,3 +16,13 @@ class AssessmentsConfig(AppConfig):
         from clients.signals import consent_withdrawn
 
         consent_withdrawn.connect(decisions_flag_on_withdrawal, dispatch_uid="decisions-b31")
+        from healthcheck.core import audit
+
+        audit.register_health_fact_terms(names_crisis_trigger)
+
+
+def names_crisis_trigger(word: str) -> bool:
+    """The mental-health crisis trigger of an emergency: a health fact, never in an audit row."""
+    from assessments.models import Emergency
+
+    return word == Emergency.Trigger.SUICIDE_RISK

@@ -74,7 +74,8 @@ class Emergency(enc.EncryptedModel):
         return str(_("Emergency %(id)s") % {"id": str(self.public_id)[:8]})
 
     def audit_label(self) -> str:
-        return f"emergency {str(self.public_id)[:8]} {self.trigger}"
+        # Never the trigger: "suicide_risk" next to a client is itself a health fact.
+        return f"emergency {str(self.public_id)[:8]}"
 
     @property
     def is_open(self) -> bool:

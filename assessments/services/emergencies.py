@@ -69,10 +69,14 @@ def emergency_open(*, case: Case, trigger: str, actor: Any) -> Emergency:
     case.emergency_open = True
     case.version += 1
     case.save(update_fields=["emergency_open", "version", "updated_at"])
+    # No trigger in the details: which crisis it was is health data (the emergency row has it).
     audit.record(
-        actor=actor, action=AuditAction.EMERGENCY_OPENED, target=emergency, client=case.client,
-        case=case, trigger=trigger,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.EMERGENCY_OPENED,
+        target=emergency,
+        client=case.client,
+        case=case,
+    )
     _notify_opened(emergency, case, actor)
     return emergency
 

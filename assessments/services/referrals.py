@@ -125,7 +125,8 @@ def referral_issue(
     referral.items.set(items)
     audit.record(
         actor=actor, action=AuditAction.REFERRAL_ISSUED, target=referral, client=case.client,
-        case=case, institution_id=institution.pk, items=[i.code for i in items],
+        case=case, institution_id=institution.pk,
+        items=["restricted" if i.is_restricted else i.code for i in items],
         status=referral.status,
     )  # fmt: skip
     return referral

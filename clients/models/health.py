@@ -222,4 +222,5 @@ class Observation(enc.EncryptedModel):
         return str(_("Observation %(id)s") % {"id": str(self.public_id)[:8]})
 
     def audit_label(self) -> str:
-        return f"observation {self.kind} {str(self.public_id)[:8]}"
+        kind = "restricted" if self.is_restricted else self.kind
+        return f"observation {kind} {str(self.public_id)[:8]}"

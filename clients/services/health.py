@@ -131,10 +131,10 @@ def declaration_save(*, actor: Any, client: Client, data: DeclarationInput) -> D
         scores=scores, measured_at=data.measured_at,
         follow_up=questionnaires.needs_follow_up(data.phq9, scores), submitted_by=actor,
     )  # fmt: skip
+    # No follow-up flag in the details: it restates a questionnaire answer.
     audit.record(
         actor=actor, action=AuditAction.DECLARATION_SAVED, target=declaration, client=client,
         purpose=Purpose.HEALTH_CHECK, fields=_filled_fields(data), version=version,
-        follow_up=declaration.follow_up or None,
     )  # fmt: skip
     items = [*data.observations, *_score_observations(scores, data.measured_at)]
     if items:
@@ -216,7 +216,8 @@ def observation_record(
         )  # fmt: skip
         audit.record(
             actor=actor, action=AuditAction.OBSERVATION_RECORDED, target=observation,
-            client=client, purpose=purpose, fields=("value",), kind=item.kind, source=source,
+            client=client, purpose=purpose, fields=("value",), source=source,
+            kind="restricted" if observation.is_restricted else item.kind,
         )  # fmt: skip
         created.append(observation)
     return created
@@ -261,7 +262,6 @@ def observations_mark_critical(*, client: Client, kinds: Sequence[str], actor: A
     if marked:
         audit.record(
             actor=actor, action=AuditAction.CLIENT_CHANGED, target=client, client=client,
-            fields=("observation.is_critical",), kinds=sorted(kinds), count=marked,
-            reason="critical_finding",
+            fields=("observation.is_critical",), count=marked, reason="critical_finding",
         )  # fmt: skip
     return marked

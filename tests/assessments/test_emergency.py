@@ -44,6 +44,11 @@ def test_bp_186_124_opens_an_emergency_and_notifies_the_advisor_without_values(
     if max_.email:
         assert email is not None and not shows_number(email.body, "186", "124")
     assert len(events("emergency.opened")) == 1 and len(events("emergency.notified")) == 1
+    # The critical readings are flagged; the audit trail counts them without naming which.
+    [flagged] = [
+        e for e in events("client.changed") if e.details.get("reason") == "critical_finding"
+    ]
+    assert flagged.details == {"count": 2, "reason": "critical_finding"}
 
 
 def test_an_emergency_locks_decisions_and_the_refusal_is_audited(crisis: Case, clara: Any) -> None:
@@ -80,6 +85,15 @@ def test_phq9_item_9_opens_a_mental_health_emergency_the_manager_cannot_tell_apa
     client.force_login(clara)
     page = client.get(reverse("assessments:case-detail", args=[case.public_id])).content.decode()
     assert "12356" in page and "Mental-health" not in page
+    # The audit trail says an emergency was opened, never which crisis it was.
+    from healthcheck.core.models import AuditEvent
+
+    [opened] = events("emergency.opened")
+    assert (
+        opened.details == {} and opened.target_label == f"emergency {str(emergency.public_id)[:8]}"
+    )
+    assert not AuditEvent.objects.filter(target_label__contains="suicide").exists()
+    assert not any("suicide" in str(e.details) for e in AuditEvent.objects.all())
 
 
 def test_an_overdue_contact_escalates_once_to_the_supervisor_and_compliance(

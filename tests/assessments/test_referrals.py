@@ -89,6 +89,15 @@ def test_issues_a_referral_and_refers_the_case(referral: Referral, assessed_case
     assert events("case.referred")
 
 
+def test_a_restricted_item_is_named_restricted_in_the_audit_trail(
+    assessed_case: Case, clara: Any, institution: Any, sharing: Any, agreement: Any
+) -> None:
+    referral = _issue(assessed_case, clara, institution, agreement, items=items("vitals", "phq9"))
+    assert sorted(referral.items.values_list("code", flat=True)) == ["phq9", "vitals"]
+    (event,) = events("referral.issued", outcome="success")
+    assert sorted(event.details["items"]) == ["restricted", "vitals"]
+
+
 def test_a_cost_agreement_serves_one_referral_only(
     referral: Referral, assessed_case: Case, clara: Any, institution: Any
 ) -> None:

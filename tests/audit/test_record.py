@@ -78,6 +78,36 @@ def test_details_that_could_carry_values_are_refused(clara, details):
     assert not AuditEvent.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"kind": "phq9"},  # says a mental-health questionnaire was answered
+        {"items": ["vitals", "GAD7"]},
+        {"trigger": "suicide_risk"},
+        {"code": "F32"},  # a restricted ICD-10 code (depressive episode)
+        {"code": "B20.1"},
+        {"reason": "flagged phq9 answer"},
+    ],
+)
+def test_details_naming_a_restricted_health_fact_are_refused(clara, details):
+    with pytest.raises(ValueError, match="restricted health fact"):
+        audit.record(actor=clara, action="client.changed", **details)
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("details", [{"kind": "sbp"}, {"code": "I10"}, {"kind": "restricted"}])
+def test_names_of_unrestricted_kinds_and_codes_pass(clara, details):
+    audit.record(actor=clara, action="client.changed", **details)
+    assert AuditEvent.objects.get().details == details
+
+
+def test_a_target_labelled_with_a_restricted_health_fact_is_refused(clara):
+    widget = Widget.objects.create(name="phq9")
+    with pytest.raises(ValueError, match="restricted health fact"):
+        audit.record(actor=clara, action="widget.changed", target=widget)
+    assert not AuditEvent.objects.filter(action="widget.changed").exists()
+
+
 def test_a_detail_named_like_a_changed_field_is_refused_as_its_value(clara):
     with pytest.raises(ValueError, match="would carry a value"):
         audit.record(actor=clara, action="client.changed", fields=["phone"], phone="138")

@@ -169,7 +169,15 @@ def test_phq9_item9_above_0_raises_an_urgent_follow_up_flag_even_when_incomplete
         actor=clara, client=client_c, data=bp_declaration(phq9=answers)
     )
     assert declaration.follow_up == FollowUp.URGENT
-    assert events("declaration.saved")[-1].details["follow_up"] == "urgent"
+    # The audit trail says a declaration was saved, never that it raised a crisis flag, nor
+    # which questionnaire was answered.
+    saved = events("declaration.saved")[-1]
+    assert "follow_up" not in saved.details and "urgent" not in str(saved.details)
+    recorded = events("observation.recorded")
+    kinds = [e.details["kind"] for e in recorded]
+    assert not {"phq9", "gad7"} & set(kinds)
+    assert ("restricted" in kinds) is (missing is None)  # a complete PHQ-9 is scored and kept
+    assert not any("phq9" in e.target_label for e in recorded)
 
 
 def test_the_manager_sees_the_follow_up_flag_but_never_the_answers_or_score(

@@ -52,6 +52,7 @@ from healthcheck.core.audit.recording import (
     record,
     record_denied,
     record_read,
+    register_health_fact_terms,
 )
 from healthcheck.core.audited import AuditBypassError
 
@@ -72,4 +73,5 @@ __all__ = [
     "record",
     "record_denied",
     "record_read",
+    "register_health_fact_terms",
 ]

@@ -3,6 +3,10 @@
 Validation is strict on purpose: an audit row is read by compliance officers and copied to
 backups, so a health value put there by mistake is a leak (case B07). Field *names* and ids
 pass; floats, dicts, objects and keys that look like values are refused with ``ValueError``.
+So is any word that by itself states a restricted health fact (a mental-health questionnaire
+was answered, a crisis trigger, a restricted ICD-10 code): the apps that own those vocabularies
+register them with ``register_health_fact_terms`` (core imports no app), and a detail or target
+label naming one is refused. Audit rows name such things only as ``"restricted"``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +40,9 @@ _VALUE_KEYS = frozenset(
     {"value", "values", "old", "new", "old_value", "new_value", "before", "after", "diff"}
     | {"changes", "data", "payload", "content", "text", "note", "notes"}
 )
+# Predicates, registered by the apps, that tell whether one word states a restricted health fact.
+_HEALTH_FACT_TERMS: list[Callable[[str], bool]] = []
+_WORD = re.compile(r"[A-Za-z0-9_.]+")
 # Name of the extra DATABASES alias (same database, own connection) for denials.
 INDEPENDENT_ALIAS = "audit"
 
@@ -55,6 +62,17 @@ def _actor(actor: Any) -> tuple[int | None, str]:
     return actor.pk, username[:150]
 
 
+def register_health_fact_terms(predicate: Callable[[str], bool]) -> None:
+    """Register a test for words that state a restricted health fact by themselves (for example
+    ``phq9`` or ``suicide_risk``). Called from an app's ``ready()``; idempotent per predicate."""
+    if predicate not in _HEALTH_FACT_TERMS:
+        _HEALTH_FACT_TERMS.append(predicate)
+
+
+def _names_health_fact(text: str) -> bool:
+    return any(test(word) for word in _WORD.findall(text) for test in _HEALTH_FACT_TERMS)
+
+
 def _target(target: Any) -> tuple[str, str, str]:
     if target is None:
         return "", "", ""
@@ -70,6 +88,8 @@ def _target(target: Any) -> tuple[str, str, str]:
         # which a later model could make return health data.
         get_username = getattr(target, "get_username", None)
         label = get_username() if callable(get_username) else f"{meta.model_name} {ident}"
+    if _names_health_fact(str(label)):
+        raise ValueError(f"the audit label of {meta.label_lower} names a restricted health fact")
     return meta.label_lower, str(ident)[:64], str(label)[:200]
 
 
@@ -108,6 +128,10 @@ def _check_scalar(key: str, value: Any) -> None:
     if isinstance(value, str):
         if len(value) > _MAX_DETAIL_STRING or "\x00" in value:
             raise ValueError(f"details[{key!r}] is longer than {_MAX_DETAIL_STRING} characters")
+        if _names_health_fact(value):
+            raise ValueError(
+                f"details[{key!r}] names a restricted health fact: record it as 'restricted'"
+            )
         return
     raise ValueError(
         f"details[{key!r}] must be str, int, bool, None or a list of those, "
