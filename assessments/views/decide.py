@@ -207,5 +207,7 @@ def decision_explanation_pdf(request: HttpRequest, public_id: uuid.UUID) -> Http
     decision = _explained(request, public_id, "pdf")
     response = HttpResponse(explanation.render_pdf(decision), content_type="application/pdf")
     name = f"explanation-{str(decision.public_id)[:8]}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+    # A download, never shown inline: like every file of health data, it must not be rendered
+    # (and kept) by a browser plug-in or viewer tab the bank does not control.
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

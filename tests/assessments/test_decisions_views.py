@@ -131,6 +131,8 @@ def test_the_explanation_pdf_renders_with_chinese_text(
         reverse("assessments:decision-explanation-pdf", args=[decision.public_id])
     )
     assert response["Content-Type"] == "application/pdf"
+    name = f"explanation-{str(decision.public_id)[:8]}.pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     assert response.content.startswith(b"%PDF") and len(response.content) > 5000
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Declined" in text and "human review" in text
