@@ -1,20 +1,26 @@
 """ModelAdmin base for models with encrypted fields: masked, never filtered, searched or sorted.
 
 Encrypted fields are left out of admin forms and shown as ``•••`` (or ``—`` when empty) without
-being decrypted. Searching uses the blind indexes (exact, normalised match). Configuring an
+being decrypted. The admin's search is a GET (the term lands in the URL, the browser history and
+access logs), so on a model with blind indexes it takes a full public id only and refuses any
+other term with a message; names and ID numbers are looked up through the app's client list,
+which searches the blind indexes by POST. Configuring an
 encrypted field in ``search_fields``, ``list_filter``, ``ordering`` or ``date_hierarchy`` is a
 system-check error rather than a page that silently matches nothing.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core import checks
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from healthcheck.core.fields import MASK, BlindIndexField, encrypted_fields, is_set
 
@@ -26,6 +32,14 @@ def _masked_column(field: Any) -> Callable[[Any], str]:
     show.short_description = field.verbose_name  # type: ignore[attr-defined]
     show.__name__ = f"{field.name}_masked"
     return show
+
+
+def _is_public_id(term: str) -> bool:
+    try:
+        uuid.UUID(term)
+    except ValueError:
+        return False
+    return True
 
 
 class EncryptedModelAdmin(admin.ModelAdmin):
@@ -56,18 +70,35 @@ class EncryptedModelAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        """Plain ``search_fields`` as usual, OR an exact match on any blind index."""
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if not search_term.strip():
-            return queryset, may_have_duplicates
-        match = Q()
-        for f in self.model._meta.concrete_fields:
-            if isinstance(f, BlindIndexField):
-                match |= Q(**{f.name: f.index_for(search_term)})
-        if match:
-            base = self.model._default_manager.all()
-            queryset = queryset | base.filter(match)
-        return queryset, may_have_duplicates
+        """Plain ``search_fields`` as usual; on a model with blind indexes, a full public id only.
+
+        Any other term (a name, an ID number, a phone number) is refused with a message rather
+        than silently matching nothing (case B08): it has already reached this GET's URL once,
+        and the message sends the user to the client list, whose search is a POST.
+        """
+        term = search_term.strip()
+        if term and self._blind_indexed() and not _is_public_id(term):
+            self.message_user(
+                request,
+                _(
+                    "Search here by the full client id only. Find a client by name or ID "
+                    "number in the client list: its search keeps them out of addresses and logs."
+                ),
+                level=messages.WARNING,
+            )
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def _blind_indexed(self) -> bool:
+        return any(isinstance(f, BlindIndexField) for f in self.model._meta.concrete_fields)
+
+    @property
+    def search_help_text(self) -> Any:  # type: ignore[override]
+        if self._blind_indexed():
+            return gettext_lazy(
+                "Full client id (UUID) only; names and ID numbers are not searched here."
+            )
+        return None
 
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         errors = list(super().check(**kwargs))
