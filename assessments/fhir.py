@@ -149,8 +149,13 @@ def _decode(raw: bytes | str | Mapping) -> Mapping:
     return doc
 
 
+def _list(value: object) -> list:
+    """A FHIR array element, or [] when absent or not an array (null, an object...)."""
+    return value if isinstance(value, list) else []
+
+
 def _codes(concept: object, system: str) -> list[str]:
-    codings = concept.get("coding", []) if isinstance(concept, Mapping) else []
+    codings = _list(concept.get("coding")) if isinstance(concept, Mapping) else []
     return [c.get("code") for c in codings if isinstance(c, Mapping) and c.get("system") == system]
 
 
@@ -196,7 +201,14 @@ class _Reader:
             if not isinstance(resource, Mapping):
                 self.problems.append(f"entry[{i}]: no resource")
                 continue
-            self.resource(resource, f"entry[{i}] {resource.get('resourceType')}")
+            where = f"entry[{i}] {resource.get('resourceType')}"
+            # One rule for every element of the wrong JSON type (null, a number or a list where
+            # an object is expected...): the entry is reported as a problem of the file, like
+            # any other, never an exception (a 500) halfway through reading the bundle.
+            try:
+                self.resource(resource, where)
+            except (TypeError, AttributeError, KeyError, ValueError, ArithmeticError):
+                self.problems.append(f"{where}: an element has the wrong type for FHIR R4")
         if self.patients != 1:
             self.problems.append(f"Bundle must hold exactly one Patient, found {self.patients}")
 
@@ -206,7 +218,7 @@ class _Reader:
             "Observation": self.observation,
             "QuestionnaireResponse": self.questionnaire_response,
             "Condition": self.condition,
-        }.get(resource.get("resourceType"))
+        }.get(str(resource.get("resourceType")))
         if handler is None:
             self.ignored.append(f"{resource.get('resourceType')} resources (not read)")
         else:
@@ -224,7 +236,7 @@ class _Reader:
                 self.facts["birth_date"] = date.fromisoformat(birth)
             except (TypeError, ValueError):
                 self.problems.append(f"{where}: birthDate {birth!r} must be a full date")
-        for ext in resource.get("extension", []):
+        for ext in _list(resource.get("extension")):
             url = ext.get("url", "") if isinstance(ext, Mapping) else ""
             if url.startswith(EXTENSION_BASE):
                 self.patient_extension(ext, url.removeprefix(EXTENSION_BASE), where)
@@ -273,7 +285,7 @@ class _Reader:
 
     def bp_panel(self, resource: Mapping, when: date | datetime, where: str) -> None:
         found = False
-        for i, component in enumerate(resource.get("component", [])):
+        for i, component in enumerate(_list(resource.get("component"))):
             codes = _codes(component.get("code") if isinstance(component, Mapping) else None, LOINC)
             code = next((c for c in codes if c in ("8480-6", "8462-4")), None)
             if code:

@@ -5,6 +5,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assessments.fhir import EXTENSION_BASE, BundleError, parse_bundle
 
@@ -198,3 +200,57 @@ def test_swapped_blood_pressure_in_a_panel_is_refused():
     component = bundle["entry"][1]["resource"]["component"]
     component[0]["valueQuantity"]["value"], component[1]["valueQuantity"]["value"] = 76, 116
     assert any("probable swapped entry" in p for p in problems_of(bundle))
+
+
+# --- any element of the wrong JSON type is a problem of the file, never an exception ---------
+
+_JSON_SCALARS = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=5)
+_ANY_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=4), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
+
+
+def _paths(node: object, path: tuple = ()) -> list[tuple]:
+    found = [path]
+    if isinstance(node, dict):
+        for key, child in node.items():
+            found += _paths(child, (*path, key))
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            found += _paths(child, (*path, i))
+    return found
+
+
+def _replaced(doc: object, path: tuple, value: object) -> object:
+    if not path:
+        return value
+    copy = json.loads(json.dumps(doc))
+    parent = copy
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    return copy
+
+
+@pytest.mark.parametrize("name", ["controls.json", "emergency_bp.json", "emergency_phq9.json"])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_element_of_any_wrong_type_is_reported_not_raised(name, data):
+    doc = load(name)
+    path = data.draw(st.sampled_from(_paths(doc)), label="path")
+    value = data.draw(_ANY_JSON, label="value")
+    try:
+        parse_bundle(json.dumps(_replaced(doc, path, value)))
+    except BundleError as error:
+        assert error.problems and all(isinstance(p, str) and p for p in error.problems)
+
+
+def test_a_null_blood_pressure_component_list_is_a_problem_of_the_file():
+    bundle = load("emergency_bp.json")
+    panel = next(e["resource"] for e in bundle["entry"] if "component" in e["resource"])
+    panel["component"] = None
+    assert any("blood-pressure panel without" in p for p in problems_of(bundle))
