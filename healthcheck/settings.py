@@ -393,6 +393,13 @@ REFERRAL_REPORT_OVERDUE_DAYS = env_int("REFERRAL_REPORT_OVERDUE_DAYS", 7)
 # Largest FHIR bundle accepted by the results upload.
 FHIR_MAX_BYTES = env_int("FHIR_MAX_BYTES", 5 * 1024 * 1024)
 
+# Debug pages and error e-mails never show local variables, POST values or upload names, in any
+# profile (healthcheck/core/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER = "healthcheck.core.error_reports.HealthDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = (
+    "healthcheck.core.error_reports.HealthDataExceptionReporterFilter"
+)
+
 # ---------------------------------------------------------------------------------------------
 # Logging: structured JSON lines on stdout, with the request id; every 500 with its traceback.
 

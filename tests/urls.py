@@ -26,6 +26,16 @@ def failing_view(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @login_not_required
+def failing_view_holding_values(request: HttpRequest) -> HttpResponse:
+    """Fails while a local variable holds what was posted and uploaded, as a parser would."""
+    reading = request.POST.get("bp", "")
+    upload = request.FILES.get("report")
+    content = upload.read().decode() if upload else ""
+    raise ProbeFailure(f"the failing test view failed with {len(reading) + len(content)} chars")
+
+
+@csrf_exempt
+@login_not_required
 def upload_sink(request: HttpRequest) -> JsonResponse:
     """Report what reached the view of an upload: file sizes, and whether one was cut off."""
     sizes = [upload.size for upload in request.FILES.getlist("file")]
@@ -42,6 +52,7 @@ def inline_script_page(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("test/fail/", failing_view),
+    path("test/fail-holding-values/", failing_view_holding_values),
     path("test/upload/", upload_sink),
     path("test/inline-scripts/", inline_script_page),
     *urlpatterns,
