@@ -16,13 +16,10 @@ class AssessmentsConfig(AppConfig):
         from clients.signals import consent_withdrawn
 
         consent_withdrawn.connect(decisions_flag_on_withdrawal, dispatch_uid="decisions-b31")
+        from assessments.models import Emergency
         from healthcheck.core import audit
 
-        audit.register_health_fact_terms(names_crisis_trigger)
-
-
-def names_crisis_trigger(word: str) -> bool:
-    """The mental-health crisis trigger of an emergency: a health fact, never in an audit row."""
-    from assessments.models import Emergency
-
-    return word == Emergency.Trigger.SUICIDE_RISK
+        # The mental-health crisis trigger of an emergency is a health fact, never in an audit row.
+        audit.register_health_fact_terms(
+            frozenset({Emergency.Trigger.SUICIDE_RISK.value}).__contains__
+        )

@@ -218,7 +218,7 @@ class _Reader:
             "Observation": self.observation,
             "QuestionnaireResponse": self.questionnaire_response,
             "Condition": self.condition,
-        }.get(str(resource.get("resourceType")))
+        }.get(resource.get("resourceType"))
         if handler is None:
             self.ignored.append(f"{resource.get('resourceType')} resources (not read)")
         else:

@@ -5,6 +5,9 @@ import re
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Model-free modules: safe to import while the app registry is loading.
+from clients import icd10, measurements
+
 
 class ClientsConfig(AppConfig):
     name = "clients"
@@ -25,8 +28,6 @@ _ICD10_CODE = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
 def names_restricted_class(word: str) -> bool:
     """A word that by itself says a client has restricted-class data: a mental-health
     questionnaire kind, or a restricted ICD-10 code (audit rows name them "restricted")."""
-    from clients import icd10, measurements
-
     return word.lower() in measurements.RESTRICTED_KINDS or (
         _ICD10_CODE.match(word) is not None and icd10.is_restricted(word)
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
@@ -184,8 +185,8 @@ def _worker_database_name() -> str:
 
 
 def _wait_for_worker_sessions_to_end(timeout: float = 10) -> None:
-    """PostgreSQL ends a dead client's session a moment after it exits; the test database
-    cannot be dropped at the end of the run while a worker's session is left."""
+    """PostgreSQL ends a dead client's session a moment after it exits; a test's flush waits on
+    a worker's session that is left (see also _no_session_left_on_the_test_database)."""
     if connection.vendor != "postgresql":
         return
     deadline = time.monotonic() + timeout
@@ -206,7 +207,13 @@ def _no_session_left_on_the_test_database(
     django_db_setup: None, django_db_blocker: Any
 ) -> Iterator[None]:
     """Torn down just before pytest-django drops the test database: waits for every other
-    PostgreSQL session on it to end, and names any that does not (it would stop the drop)."""
+    PostgreSQL session on it to end (a stopped worker's end a moment after it exits), and names
+    any that does not (it would stop the drop).
+
+    Of the session fixtures, only this one queries from teardown: it runs in the context that
+    pytest-django drops the database from, so its own connection is the one closed before the
+    drop (a query from another fixture's teardown can hold another context's connection open).
+    """
     yield
     if connection.vendor != "postgresql":
         return
@@ -223,15 +230,12 @@ def _no_session_left_on_the_test_database(
                 break
             time.sleep(0.2)
     if others:
-        import warnings
-
         warnings.warn(f"sessions left on the test database: {others!r}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")
 def session_worker(
     django_db_setup: None,
-    django_db_blocker: Any,
     worker_broker_url: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Worker]:
@@ -241,13 +245,7 @@ def session_worker(
     try:
         yield worker
     finally:
-        worker.stop()
-        with django_db_blocker.unblock():
-            _wait_for_worker_sessions_to_end()
-            # This teardown may run in another context than the one pytest-django drops the
-            # database from (Playwright's greenlets each have their own connections): close the
-            # connection it opened, or the drop finds the database in use.
-            connection.close()
+        worker.stop()  # its sessions end a moment later: _no_session_left_... waits for them
 
 
 @pytest.fixture
