@@ -206,31 +206,35 @@ def _wait_for_worker_sessions_to_end(timeout: float = 10) -> None:
 def _no_session_left_on_the_test_database(
     django_db_setup: None, django_db_blocker: Any
 ) -> Iterator[None]:
-    """Torn down just before pytest-django drops the test database: waits for every other
-    PostgreSQL session on it to end (a stopped worker's end a moment after it exits), and names
-    any that does not (it would stop the drop).
+    """Torn down just before pytest-django drops the test database, which fails while any other
+    session is open on it.
 
-    Of the session fixtures, only this one queries from teardown: it runs in the context that
-    pytest-django drops the database from, so its own connection is the one closed before the
-    drop (a query from another fixture's teardown can hold another context's connection open).
+    Django keeps one connection per context, and pytest-django closes only the current
+    context's before the drop: a connection a test opened in another context (Playwright's sync
+    API runs in greenlets, each with its own context) stays open, idle and unused. Those carry
+    this run's application name and are ended here. Any other session (a stopped worker's ends
+    a moment after the process exits) is waited for, and named in a warning if it stays.
     """
     yield
     if connection.vendor != "postgresql":
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:
+        others = (
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        cursor.execute(
+            f"SELECT pg_terminate_backend(pid) {others} AND application_name = %s",
+            [settings.TEST_RUN_APPLICATION_NAME],
+        )
         deadline = time.monotonic() + 15
         while True:
-            cursor.execute(
-                "SELECT pid, application_name, client_port, state, backend_start,"
-                " left(query, 120) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            others = cursor.fetchall()
-            if not others or time.monotonic() > deadline:
+            cursor.execute(f"SELECT pid, application_name, state, left(query, 120) {others}")
+            left = cursor.fetchall()
+            if not left or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-    if others:
-        warnings.warn(f"sessions left on the test database: {others!r}", stacklevel=1)
+    if left:
+        warnings.warn(f"sessions left on the test database: {left!r}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")

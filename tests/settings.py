@@ -29,5 +29,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": os.path.join(os.environ["HEALTHCHECK_VAR_DIR"], f"test-db-{os.getpid()}.sqlite3")
     }
 
+# The test process's PostgreSQL sessions carry a name, so that the end of the run can tell its
+# own leftover connections from anything else's (tests/conftest.py, the session guard).
+TEST_RUN_APPLICATION_NAME = "hc-test-run"
+for _alias in DATABASES.values():  # noqa: F405
+    if "postgresql" in _alias["ENGINE"]:
+        _alias.setdefault("OPTIONS", {})["application_name"] = TEST_RUN_APPLICATION_NAME
+
 # Templates of test-only views (tests/urls.py).
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "tests" / "templates"]  # noqa: F405
